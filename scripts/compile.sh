@@ -8,7 +8,7 @@ cd "$ROOT"
 . scripts/bootstrap.sh
 mkdir -p dist
 out=dist/repo-cloner
-tmp="$out.partial"
+tmp="$out.$$.partial"
 rm -f "$tmp"
 if [ "${REPO_CLONER_COMPILER:-}" != "bun" ] && deno compile --quiet -A --frozen --output "$tmp" main.ts 2>/tmp/repo-cloner-denocompile.err; then
   mv -f "$tmp" "$out"

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { errorHandlingSchema, integrationsSchema, metricsSchema } from "./ops_schema.ts";
 
 /** Log settings (spec: logging.*). */
 const logging = z.strictObject({
@@ -8,7 +9,7 @@ const logging = z.strictObject({
     console: z.boolean().default(true),
     file: z.string().optional(),
   }).default({ console: true }),
-  integrations: z.record(z.string(), z.unknown()).optional(),
+  integrations: integrationsSchema.optional(),
 });
 
 const source = z.strictObject({
@@ -88,8 +89,8 @@ export const configSchema = z.strictObject({
     target_url: z.string().optional(),
     install_dependencies: z.boolean().optional(),
   }).optional(),
-  error_handling: z.record(z.string(), z.unknown()).optional(),
-  metrics: z.record(z.string(), z.unknown()).optional(),
+  error_handling: errorHandlingSchema.optional(),
+  metrics: metricsSchema.optional(),
   verify: z.record(z.string(), z.unknown()).optional(),
 });
 

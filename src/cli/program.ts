@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 import { registerArchiveCommands } from "./archive.ts";
+import { registerKeyCommands } from "./key.ts";
 
 /** Builds the `repo-cloner` command tree. Handlers throw; only main.ts exits. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   });
 
   registerArchiveCommands(program);
+  registerKeyCommands(program);
   return program;
 }
 

@@ -1,0 +1,156 @@
+import { spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+
+/** One timed process run. */
+export interface Sample {
+  /** Wall-clock seconds from spawn to exit. */
+  wall: number;
+  /** User and system CPU seconds of the whole process tree (from `/usr/bin/time -v`). */
+  user: number;
+  sys: number;
+  /** Peak resident set of the largest process in the tree, KiB ("Maximum resident set size"). */
+  maxRssKb: number;
+  code: number;
+  /** Last lines of stderr, for failure reports. */
+  stderrTail: string;
+}
+
+/** Options of {@link measure}. */
+export interface MeasureOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** File that receives stdout (default: discarded). */
+  stdoutFile?: string;
+  /** File that receives stderr (default: a temporary file, tail kept in the sample). */
+  stderrFile?: string;
+}
+
+/** Path of the GNU time binary used for every measurement. */
+export const TIME_BIN = "/usr/bin/time";
+
+/**
+ * Runs `cmd` under `/usr/bin/time -v` and returns its wall time, CPU time and peak RSS. The harness
+ * process itself does nothing while the command runs, so it does not disturb the measurement.
+ */
+export async function measure(cmd: string[], options: MeasureOptions = {}): Promise<Sample> {
+  const stamp = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  const timeFile = `/tmp/bench-time-${stamp}.txt`;
+  const errFile = options.stderrFile ?? `/tmp/bench-err-${stamp}.txt`;
+  const out = options.stdoutFile ? openSync(options.stdoutFile, "w") : "ignore";
+  const err = openSync(errFile, "w");
+  const started = performance.now();
+  const code = await new Promise<number>((resolve, reject) => {
+    const child = spawn(TIME_BIN, ["-v", "-o", timeFile, ...cmd], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env } as Record<string, string>,
+      stdio: ["ignore", out, err],
+    });
+    child.on("error", reject);
+    child.on("close", (c) => resolve(c ?? 1));
+  });
+  const wall = (performance.now() - started) / 1000;
+  if (typeof out === "number") closeSync(out);
+  closeSync(err);
+  const report = existsSync(timeFile) ? readFileSync(timeFile, "utf8") : "";
+  rmSync(timeFile, { force: true });
+  const stderr = readFileSync(errFile, "utf8");
+  if (!options.stderrFile) rmSync(errFile, { force: true });
+  const field = (name: string) => Number(report.match(new RegExp(`${name}: ([0-9.]+)`))?.[1] ?? NaN);
+  return {
+    wall,
+    user: field("User time \\(seconds\\)"),
+    sys: field("System time \\(seconds\\)"),
+    maxRssKb: field("Maximum resident set size \\(kbytes\\)"),
+    code,
+    stderrTail: stderr.trim().split("\n").slice(-8).join("\n"),
+  };
+}
+
+/** Peak memory of one process run, split by program (not timed: polling costs CPU). */
+export interface MemoryProfile {
+  /** VmHWM of the launched process itself, KiB. */
+  selfPeakKb: number;
+  /** Largest VmHWM seen per descendant program name (e.g. git, pack-objects), KiB. */
+  children: Record<string, number>;
+  code: number;
+}
+
+/**
+ * Runs `cmd` directly and polls /proc every `intervalMs` for the peak RSS (VmHWM) of the process and
+ * of each of its descendants by name. A high-water mark only grows, so the last poll is a lower bound
+ * that misses at most the final interval.
+ */
+export async function memoryProfile(cmd: string[], options: MeasureOptions & { intervalMs?: number } = {}) {
+  const child = spawn(cmd[0], cmd.slice(1), {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env } as Record<string, string>,
+    stdio: "ignore",
+  });
+  const profile: MemoryProfile = { selfPeakKb: 0, children: {}, code: 1 };
+  let done = false;
+  const exit = new Promise<number>((resolve) => {
+    child.on("error", () => resolve(127));
+    child.on("close", (c) => {
+      done = true;
+      resolve(c ?? 1);
+    });
+  });
+  const deadline = Date.now() + 3_600_000;
+  while (!done && Date.now() < deadline) {
+    const tree = descendants(child.pid!);
+    for (const pid of [child.pid!, ...tree]) {
+      const status = readStatus(pid);
+      if (!status) continue;
+      if (pid === child.pid) profile.selfPeakKb = Math.max(profile.selfPeakKb, status.hwm);
+      else profile.children[status.name] = Math.max(profile.children[status.name] ?? 0, status.hwm);
+    }
+    await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
+  }
+  profile.code = await exit;
+  return profile;
+}
+
+function readStatus(pid: number): { name: string; hwm: number } | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, "utf8");
+    return {
+      name: s.match(/^Name:\s+(.*)$/m)?.[1] ?? "?",
+      hwm: Number(s.match(/^VmHWM:\s+(\d+)/m)?.[1] ?? 0),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // process ended meanwhile
+    }
+  }
+  const found: number[] = [];
+  const queue = [root];
+  for (let guard = 0; queue.length > 0 && guard < 100000; guard++) {
+    const p = queue.shift()!;
+    for (const [pid, pp] of parent) if (pp === p) (found.push(pid), queue.push(pid));
+  }
+  return found;
+}
+
+/** Flushes dirty pages and, when `drop` is set (root only), empties the page cache. */
+export function settle(drop: boolean): void {
+  spawnSync("sync");
+  if (drop) writeFileSync("/proc/sys/vm/drop_caches", "3\n");
+}
+
+/** Median of `xs` (mean of the two middle values for even counts). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,0 +1,176 @@
+/**
+ * Archive benchmark (issue 2; `--incremental` adds issue 7's figures). Run through `deno task bench`
+ * (scripts/bench.sh), which builds the binary and installs GNU time first. See bench/README.md.
+ *
+ *   deno run -A bench/archive_bench.ts [--smoke] [--runs 3] [--drop-caches] [--source url|path]
+ *        [--binary dist/repo-cloner] [--commits N] [--random-mb M] [--incremental] [--no-memory] [--strict]
+ *
+ * Each comparison runs both sides in the same process, alternating (A B, B A, …), on the same source and
+ * disk, and reports medians and ratios. Writes bench/out/results.json (results-smoke.json in smoke mode).
+ */
+import { cpus, freemem, loadavg, totalmem } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { DEFAULT_PARAMS, ensureBenchRepo, type RepoParams } from "./gen_repo.ts";
+import { memoryProfile, type Sample, settle } from "./_measure.ts";
+import { type CreateRun, oursCreate, oursVerify, shaVerify, shellCreate } from "./_sides.ts";
+import { renderTable, type Results, summarize, TARGETS } from "./_report.ts";
+import { incrementalBench } from "./_incremental.ts";
+
+const root = resolve(import.meta.dirname ?? ".", "..");
+const { values: opt } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    smoke: { type: "boolean", default: false },
+    runs: { type: "string" },
+    "drop-caches": { type: "boolean", default: false },
+    source: { type: "string", default: "url" },
+    binary: { type: "string", default: join(root, "dist/repo-cloner") },
+    commits: { type: "string" },
+    "random-mb": { type: "string" },
+    incremental: { type: "boolean", default: false },
+    "no-memory": { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+    out: { type: "string", default: join(root, "bench/out") },
+  },
+});
+
+const smoke = opt.smoke;
+const runs = Number(opt.runs ?? (smoke ? 1 : 3));
+if (!Number.isInteger(runs) || runs < 1) throw new TypeError("Cannot run the benchmark: --runs must be >= 1");
+if (opt.source !== "url" && opt.source !== "path") throw new TypeError("Cannot run: --source is url or path");
+const binary = resolve(opt.binary);
+if (!existsSync(binary)) {
+  throw new Error(`Cannot run the benchmark: "${binary}" is missing. Run scripts/compile.sh.`);
+}
+const base: RepoParams = smoke
+  ? { commits: 300, randomMb: 4, branches: 4, tagEvery: 50, seed: 7 }
+  : DEFAULT_PARAMS;
+const params: RepoParams = {
+  ...base,
+  commits: Number(opt.commits ?? base.commits),
+  randomMb: Number(opt["random-mb"] ?? base.randomMb),
+};
+const outDir = resolve(opt.out);
+const work = join(outDir, "work");
+mkdirSync(work, { recursive: true });
+const log = (s: string) => console.error(s);
+
+const load0 = loadavg();
+const repo = await ensureBenchRepo(params, { outDir: join(outDir, "repos"), log });
+const source = opt.source === "url" ? `file://${repo.path}` : repo.path;
+log(
+  `bench: source ${source} (${repo.commits} commits, pack ${
+    (repo.size_pack_bytes / 1048576).toFixed(1)
+  } MiB)`,
+);
+
+// (a) create: shell pipeline vs ours, alternating; the last archive of ours is kept for verify.
+const shell: CreateRun[] = [];
+const ours: CreateRun[] = [];
+for (let i = 0; i < runs; i++) {
+  const order = i % 2 === 0 ? ["shell", "ours"] : ["ours", "shell"];
+  for (const side of order) {
+    settle(opt["drop-caches"]);
+    if (side === "shell") shell.push(await shellCreate(source, join(work, `shell-${i}`)));
+    else ours.push(await oursCreate(binary, source, join(work, `ours-${i}`), { keep: i === runs - 1 }));
+    const r = side === "shell" ? shell.at(-1)! : ours.at(-1)!;
+    log(`bench: create ${side} run ${i + 1}/${runs}: ${r.wall.toFixed(2)} s, exit ${r.code}`);
+    if (r.code !== 0) log(`bench:   ${r.stderrTail.replaceAll("\n", "\nbench:   ")}`);
+  }
+}
+const archive = ours.at(-1)?.archive ?? null;
+
+// (b) verify: sha256sum vs ours on our archive, alternating.
+const sha: Sample[] = [];
+const verify: Sample[] = [];
+if (archive) {
+  for (let i = 0; i < runs; i++) {
+    for (const side of i % 2 === 0 ? ["sha", "ours"] : ["ours", "sha"]) {
+      settle(opt["drop-caches"]);
+      const r = side === "sha"
+        ? await shaVerify(archive)
+        : await oursVerify(binary, [archive], join(work, "v.log"));
+      (side === "sha" ? sha : verify).push(r);
+      log(`bench: verify ${side} run ${i + 1}/${runs}: ${r.wall.toFixed(2)} s, exit ${r.code}`);
+      if (r.code !== 0) log(`bench:   ${r.stderrTail.replaceAll("\n", "\nbench:   ")}`);
+    }
+  }
+}
+
+// (c) memory attribution (untimed): our process alone vs the git children it starts.
+let memory = null;
+if (!opt["no-memory"] && !smoke && archive) {
+  const dir = join(work, "memory");
+  mkdirSync(join(dir, "out"), { recursive: true });
+  const create = await memoryProfile([
+    binary,
+    "--log-file",
+    join(dir, "create.log"),
+    "archive",
+    "create",
+    source,
+    "--output",
+    join(dir, "out"),
+    "--no-dependencies",
+  ]);
+  const verifyProfile = await memoryProfile([
+    binary,
+    "--log-file",
+    join(dir, "v.log"),
+    "archive",
+    "verify",
+    archive,
+  ]);
+  spawnSync("rm", ["-rf", dir]);
+  memory = { create: create, verify: verifyProfile };
+}
+
+const incremental = opt.incremental && archive
+  ? await incrementalBench({
+    binary,
+    base: repo,
+    fullArchive: archive,
+    fullCreate: ours,
+    sourceForm: opt.source,
+    runs,
+    work,
+    log,
+  })
+  : null;
+
+const cpu = cpus();
+const results: Results = {
+  when: new Date().toISOString(),
+  smoke,
+  machine: {
+    cores: cpu.length,
+    cpu: cpu[0]?.model ?? "?",
+    mem_gib: Math.round(totalmem() / 2 ** 30),
+    free_gib: Math.round(freemem() / 2 ** 30),
+    loadavg_before: load0,
+    loadavg_after: loadavg(),
+    git: spawnSync("git", ["--version"], { encoding: "utf8" }).stdout.trim(),
+    gzip: spawnSync("gzip", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0],
+    drop_caches: opt["drop-caches"],
+  },
+  binary,
+  repo,
+  source,
+  runs,
+  targets: TARGETS,
+  create: summarize(shell, ours),
+  verify: summarize(sha, verify),
+  memory,
+  incremental,
+  samples: { shell, ours, sha, verify },
+};
+const table = renderTable(results);
+const file = join(outDir, smoke ? "results-smoke.json" : "results.json");
+writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+console.log(table);
+console.log(`results: ${file}`);
+const failedRuns = [...shell, ...ours, ...sha, ...verify].some((s) => s.code !== 0) || !archive;
+process.exitCode = failedRuns ? 1 : opt.strict && results.verdicts?.some((v) => !v.pass) ? 1 : 0;

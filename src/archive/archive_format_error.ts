@@ -11,11 +11,17 @@ export class ArchiveFormatError extends Error {
   readonly entry?: string;
   /** True when the archive file could not be opened: missing, unreadable, not a regular file (a usage problem, exit 2). */
   readonly openFailed: boolean;
-  constructor(reason: string, options: { entry?: string; openFailed?: boolean; cause?: unknown } = {}) {
+  /** What the user can do, when the default advice ("damaged or tampered with") does not fit. */
+  readonly hint?: string;
+  constructor(
+    reason: string,
+    options: { entry?: string; openFailed?: boolean; hint?: string; cause?: unknown } = {},
+  ) {
     super(reason, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ArchiveFormatError";
     this.reason = reason;
     this.entry = options.entry;
     this.openFailed = options.openFailed ?? false;
+    this.hint = options.hint;
   }
 }

@@ -133,7 +133,8 @@ export function archiveError(error: unknown, path: string, action: string): Repo
   if (error.openFailed) {
     return new UsageError(`${head}: ${error.reason} (${path}). Check the archive path`, { cause: error });
   }
-  return new VerificationError(`${head}: ${error.reason}. The archive is damaged or was tampered with`, {
+  const hint = error.hint ?? "The archive is damaged or was tampered with: get a fresh copy";
+  return new VerificationError(`${head}: ${error.reason}. ${hint}`, {
     entry: error.entry,
     cause: error,
   });

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
+import { registerArchiveVerify } from "./archive_verify.ts";
+import { registerArchiveInspect } from "./archive_inspect.ts";
 
 /** Registers `archive create|verify|restore|inspect`. Each verb lives in its own file. */
 export function registerArchiveCommands(program: Command): void {
-  program.command("archive").description("create, verify, restore and inspect air-gap archives");
+  const archive = program.command("archive").description(
+    "create, verify, restore and inspect air-gap archives",
+  );
+  registerArchiveVerify(archive);
+  registerArchiveInspect(archive);
 }

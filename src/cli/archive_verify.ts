@@ -1,0 +1,79 @@
+import type { Command } from "commander";
+import { basename } from "node:path";
+import { verifyArchive, type VerifyReport } from "../archive/verify.ts";
+import { UsageError, VerificationError } from "../errors.ts";
+import { globalsOf } from "./program.ts";
+import { openContext } from "./context.ts";
+import { formatBytes, formatSeconds, type Terminal } from "./terminal.ts";
+
+/**
+ * Prints the spec's check list for a valid archive, indented under a step heading:
+ * `✓ Archive is valid`, `Manifest: ✓`, `Git bundle: ✓`, `LFS objects: ✓ (N files)`, dependencies,
+ * restore scripts, duration. Shared with `archive restore` (its step 2) and `archive create` (step 5).
+ */
+export function printVerifyChecks(terminal: Terminal, report: VerifyReport): void {
+  const ok = terminal.style("green", "✓");
+  const c = report.checks;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  terminal.line(`   ${ok} Archive is valid`);
+  terminal.line(`      Manifest: ${ok}`);
+  terminal.line(`      Git bundle: ${ok}${c.bundle.empty ? " (empty: nothing new)" : ""}`);
+  terminal.line(`      LFS objects: ${ok} (${plural(c.lfs.files, "file")})`);
+  const statuses = Object.entries(c.dependencies.ecosystems);
+  if (c.dependencies.files > 0) {
+    terminal.line(`      Dependencies: ${ok} (${plural(c.dependencies.files, "file")})`);
+  } else {
+    const shown = statuses.length ? statuses.map(([k, v]) => `${k} ${v}`).join(", ") : "none";
+    terminal.line(`      Dependencies: ${shown}`);
+  }
+  terminal.line(`      Restore scripts: ${ok} (${plural(c.restore_scripts.files, "file")})`);
+  terminal.line(`      Duration: ${formatSeconds(report.duration_ms)}`);
+}
+
+/** Prints the failure lines of the check list (the error itself is printed by main.ts). */
+export function printVerifyFailure(terminal: Terminal, error: VerificationError, durationMs: number): void {
+  terminal.line(`   ${terminal.style("red", "✗")} Archive is NOT valid`);
+  if (error.entry) terminal.line(`      First bad entry: ${JSON.stringify(error.entry)}`);
+  terminal.line(`      Duration: ${formatSeconds(durationMs)}`);
+}
+
+/** Registers `archive verify [ARCHIVE]` (default $ARCHIVE_PATH). Exit 3 when the archive is bad. */
+export function registerArchiveVerify(archive: Command): void {
+  archive
+    .command("verify")
+    .description(
+      "check an archive in one streaming pass: manifest, sizes, sha256, bundle, LFS (no git needed)",
+    )
+    .argument("[archive]", "archive file (default: $ARCHIVE_PATH)")
+    .action(async (file: string | undefined, _options: unknown, cmd: Command) => {
+      const ctx = openContext("verify", globalsOf(cmd));
+      const path = file ?? ctx.env.ARCHIVE_PATH;
+      if (!path) {
+        throw new UsageError("Cannot verify archive: no archive given. Pass ARCHIVE or set ARCHIVE_PATH");
+      }
+      const log = ctx.logger.child("archive_verify");
+      const t = ctx.terminal;
+      const started = performance.now();
+      t.line(`🔍 Verifying archive ${basename(path)}`);
+      try {
+        const report = await verifyArchive(path, { logger: log });
+        printVerifyChecks(t, report);
+        t.line(
+          `      Size: ${formatBytes(report.archive_bytes)} (${formatBytes(report.content_bytes)} unpacked)`,
+        );
+        t.result(report);
+      } catch (error) {
+        if (error instanceof VerificationError) {
+          printVerifyFailure(t, error, performance.now() - started);
+          t.result({
+            valid: false,
+            archive: path,
+            error: error.message,
+            entry: error.entry,
+            exit_code: error.exitCode,
+          });
+        }
+        throw error;
+      }
+    });
+}

@@ -55,6 +55,7 @@ export async function openGzipFile(path: string, options: GzipSourceOptions = {}
         bytesRead === 0
           ? "not a gzip tar archive (the file is empty)"
           : "not a gzip tar archive (no gzip signature)",
+        { hint: "Give the .tar.gz written by repo-cloner archive create" },
       );
     }
     return { size: stat.size, chunks: inflate(fh, options) };

@@ -57,6 +57,12 @@ export const manifestSchema = z.strictObject({
   ),
   /** Every other entry: bundle, LFS objects, dependency files, restore scripts. */
   files: z.array(fileEntrySchema),
+  /**
+   * Self-checksum: sha256 of this manifest.json with these 64 hex digits replaced by 64 "0" (see
+   * `sealManifest`), so a flipped byte anywhere in the manifest is caught without a signature.
+   * Optional in format v1 for manifests written before it existed; checked whenever present.
+   */
+  manifest_sha256: sha256.optional(),
 });
 
 /** A parsed, validated manifest. */

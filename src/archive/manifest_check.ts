@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ArchiveFormatError } from "./archive_format_error.ts";
 import type { BundleSummary } from "./bundle_check.ts";
 import { isValidRefName } from "./bundle_header.ts";
@@ -18,6 +19,35 @@ export function entryKind(path: string): EntryKind {
   if (path.startsWith("dependencies/")) return "dependency";
   if (path.startsWith("restore-scripts/")) return "restore_script";
   return "other";
+}
+
+/** The value `manifest_sha256` holds while the manifest is hashed. */
+export const SEAL_PLACEHOLDER = "0".repeat(64);
+
+/**
+ * Seals serialized manifest text written with `manifest_sha256` set to {@link SEAL_PLACEHOLDER}:
+ * replaces the placeholder with the sha256 of the text. Throws `TypeError` unless the placeholder
+ * occurs exactly once.
+ */
+export function sealManifest(text: string): string {
+  const quoted = `"${SEAL_PLACEHOLDER}"`;
+  const at = text.indexOf(quoted);
+  if (at === -1 || text.indexOf(quoted, at + 1) !== -1) {
+    throw new TypeError("Cannot seal manifest: manifest_sha256 placeholder must occur exactly once");
+  }
+  const digest = createHash("sha256").update(text).digest("hex");
+  return text.slice(0, at + 1) + digest + text.slice(at + 1 + SEAL_PLACEHOLDER.length);
+}
+
+function checkSeal(bytes: Uint8Array, value: string, fail: Fail): void {
+  const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  const quoted = `"${value}"`;
+  const at = text.indexOf(quoted);
+  if (at === -1 || text.indexOf(quoted, at + 1) !== -1) throw fail("has a malformed manifest_sha256 seal");
+  const unsealed = text.slice(0, at + 1) + SEAL_PLACEHOLDER + text.slice(at + 1 + value.length);
+  if (createHash("sha256").update(unsealed).digest("hex") !== value) {
+    throw fail("sha256 mismatch (its manifest_sha256 seal does not match its content)");
+  }
 }
 
 /** A manifest checked for internal consistency, with lookups the verifier needs. */
@@ -43,7 +73,7 @@ export function parseManifest(bytes: Uint8Array): ManifestPlan {
   const fail = (why: string) => new ArchiveFormatError(`manifest.json ${why}`, { entry: MANIFEST });
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch {
     throw fail("is not valid UTF-8 JSON");
   }
@@ -61,6 +91,7 @@ export function parseManifest(bytes: Uint8Array): ManifestPlan {
     throw fail(`does not match format v1: ${where || "(top level)"}: ${issue.message}`);
   }
   const manifest = parsed.data;
+  if (manifest.manifest_sha256 !== undefined) checkSeal(bytes, manifest.manifest_sha256, fail);
   const files = new Map<string, FileEntry>();
   const keys = new Map<string, string>();
   const directories = new Set<string>();
@@ -88,6 +119,10 @@ export function parseManifest(bytes: Uint8Array): ManifestPlan {
       throw fail(`lists ${JSON.stringify(dir)} as both a file and a directory`);
     }
   }
+  if (manifest.type === "full" && manifest.base !== null) throw fail("is a full archive with a base archive");
+  if (manifest.type === "incremental" && manifest.base === null) {
+    throw fail("is an incremental archive without a base archive");
+  }
   checkBundleField(manifest, files, fail);
   checkLfs(manifest, files, fail);
   checkDependencies(manifest, files, fail);
@@ -100,7 +135,10 @@ type Fail = (why: string) => ArchiveFormatError;
 function checkBundleField(m: Manifest, files: Map<string, FileEntry>, fail: Fail): void {
   const listed = files.get(m.bundle.path);
   if (m.bundle.empty) {
-    if (listed) throw fail("marks the bundle empty but lists repo.bundle");
+    // Nothing to bundle: repo.bundle is absent, or listed as a zero-byte entry.
+    if (listed && (listed.size !== 0 || listed.sha256 !== EMPTY_SHA256)) {
+      throw fail("marks the bundle empty but lists a non-empty repo.bundle");
+    }
     if (m.bundle.size !== 0 || m.bundle.sha256 !== EMPTY_SHA256) {
       throw fail("marks the bundle empty but gives it a size or a non-empty sha256");
     }

@@ -135,7 +135,7 @@ export async function scanArchive(path: string, options: ScanOptions = {}): Prom
       }
       const kind = entryKind(entry.path);
       const hash = createHash("sha256");
-      const checker = kind === "bundle" ? new BundleChecker() : undefined;
+      const checker = kind === "bundle" && !plan.manifest.bundle.empty ? new BundleChecker() : undefined;
       const out = await options.sink?.file(entry);
       try {
         for await (const chunk of entry.body()) {

@@ -59,13 +59,16 @@ const REFUSED_TYPES: Record<string, string> = {
 export async function* readTarEntries(source: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
   const reader = new ChunkReader(source);
   const seen = new Map<string, string>();
-  let pending = 0; // unread body + padding of the previous entry
+  let pending = 0; // unread body of the previous entry
+  let pendingPad = 0; // its padding, which must be zero bytes
   let pendingWhat = "an entry body";
   let current = 0;
   try {
     while (true) {
       await reader.skip(pending, pendingWhat);
+      await reader.skipZeros(pendingPad, pendingWhat);
       pending = 0;
+      pendingPad = 0;
       current++;
       const headerOffset = reader.offset;
       let block = await reader.readExact(BLOCK);
@@ -87,7 +90,7 @@ export async function* readTarEntries(source: AsyncIterable<Uint8Array>): AsyncG
         const data = await reader.readExact(header.size);
         if (data === undefined) throw truncated("a pax header");
         pax = parsePax(data, headerOffset);
-        await reader.skip(padding(header.size), "a pax header");
+        await reader.skipZeros(padding(header.size), "a pax header");
         const at = reader.offset;
         block = await reader.readExact(BLOCK);
         if (block === undefined) throw truncated("a pax header");
@@ -149,7 +152,8 @@ export async function* readTarEntries(source: AsyncIterable<Uint8Array>): AsyncG
       seen.set(key, path);
 
       let remaining = size;
-      pending = size + padding(size);
+      pending = size;
+      pendingPad = padding(size);
       pendingWhat = `entry ${shown}`;
       const index = current;
       let taken = false;
@@ -186,7 +190,7 @@ interface Header {
 }
 
 function parseHeader(b: Uint8Array, offset: number): Header {
-  const stored = parseNumber(b.subarray(148, 156));
+  const stored = parseChecksum(b.subarray(148, 156));
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : b[i];
   if (stored !== sum) {
@@ -210,6 +214,21 @@ function parseHeader(b: Uint8Array, offset: number): Header {
     });
   }
   return { name: full, mode, size, typeflag: String.fromCharCode(b[156]), linkname: field(b, 157, 100) };
+}
+
+/**
+ * The checksum field exactly as POSIX writers emit it: six octal digits, then NUL and space in either
+ * order. Being strict here matters: the field is the one part of a header its own checksum cannot cover.
+ */
+function parseChecksum(f: Uint8Array): number | undefined {
+  const tail = (f[6] === 0 && f[7] === 0x20) || (f[6] === 0x20 && f[7] === 0);
+  if (!tail) return undefined;
+  let v = 0;
+  for (let i = 0; i < 6; i++) {
+    if (f[i] < 0x30 || f[i] > 0x37) return undefined;
+    v = v * 8 + (f[i] - 0x30);
+  }
+  return v;
 }
 
 /** Octal (leading spaces, NUL/space terminated) or positive base-256; undefined when malformed. */
@@ -250,11 +269,12 @@ function parsePax(data: Uint8Array, offset: number): Map<string, string> {
     if (eq <= 0) throw bad("record without a key");
     const key = record.slice(0, eq);
     if (out.has(key)) throw bad(`duplicate key "${key}"`);
-    if (key === "linkpath" || key.startsWith("GNU.sparse.")) throw bad(`unsupported key "${key}"`);
-    if (key === "hdrcharset" && record.slice(eq + 1) !== "ISO-IR 10646 2000 UTF-8") {
-      throw bad("non-UTF-8 header charset");
+    const value = record.slice(eq + 1);
+    // Only records that change what an entry is; anything else is bytes no check would cover.
+    if (key !== "path" && key !== "size") {
+      throw bad(`unsupported key ${JSON.stringify(key)} (allowed: path, size)`);
     }
-    out.set(key, record.slice(eq + 1));
+    out.set(key, value);
     pos += len;
   }
   return out;
@@ -363,6 +383,16 @@ class ChunkReader {
     while (n > 0) {
       const piece = await this.next(n);
       if (piece === undefined) throw truncated(what);
+      n -= piece.length;
+    }
+  }
+
+  /** Skips `n` bytes that must all be zero (tar padding); throws otherwise or when the stream ends. */
+  async skipZeros(n: number, what: string): Promise<void> {
+    while (n > 0) {
+      const piece = await this.next(n);
+      if (piece === undefined) throw truncated(what);
+      if (!isZero(piece)) throw new ArchiveFormatError(`non-zero tar padding after ${what}`);
       n -= piece.length;
     }
   }

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import tarStream from "tar-stream";
 import { lfsEntryPath, type Manifest } from "../../src/archive/manifest.ts";
+import { SEAL_PLACEHOLDER, sealManifest } from "../../src/archive/manifest_check.ts";
 import { tempDir } from "./binary.ts";
 
 /** One archive entry other than manifest.json, in archive order. */
@@ -176,6 +177,13 @@ export function refreshHashes(parts: ArchiveParts): void {
   }
 }
 
+/** manifest.json text: two-space JSON, sealed with `manifest_sha256` unless `seal` is false. */
+export function manifestText(manifest: Manifest, seal = true): string {
+  const { manifest_sha256: _, ...rest } = manifest;
+  if (!seal) return JSON.stringify(rest, null, 2) + "\n";
+  return sealManifest(JSON.stringify({ ...rest, manifest_sha256: SEAL_PLACEHOLDER }, null, 2) + "\n");
+}
+
 /** Uncompressed tar bytes of manifest.json followed by the entries, written by tar-stream. */
 export async function tarBytes(parts: ArchiveParts, manifestBytes?: Uint8Array): Promise<Uint8Array> {
   const pack = tarStream.pack();
@@ -188,7 +196,7 @@ export async function tarBytes(parts: ArchiveParts, manifestBytes?: Uint8Array):
   const all = [
     {
       path: "manifest.json",
-      content: manifestBytes ?? new TextEncoder().encode(JSON.stringify(parts.manifest, null, 2)),
+      content: manifestBytes ?? new TextEncoder().encode(manifestText(parts.manifest)),
     },
     ...parts.entries,
   ];

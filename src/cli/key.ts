@@ -1,7 +1,7 @@
 /** `repo-cloner key generate`: a minisign-compatible key pair for signing archives. */
 import type { Command } from "commander";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { redactor } from "../log/redact.ts";
 import { assertKeyPathsFree, generateKeyPair, writeKeyPair } from "../sign/keygen.ts";
@@ -68,6 +68,11 @@ function keyPaths(flags: GenerateFlags): { publicKeyPath: string; secretKeyPath:
     );
   }
   if (flags.publicKey !== undefined) {
+    if (resolve(flags.publicKey) === resolve(flags.secretKey as string)) {
+      throw new UsageError(
+        `Cannot generate key: the public and secret key paths are the same ("${flags.publicKey}")`,
+      );
+    }
     return { publicKeyPath: flags.publicKey, secretKeyPath: flags.secretKey as string };
   }
   const dir = flags.outputDir ?? ".";

@@ -68,7 +68,10 @@ async function readSignatureFile(sigPath: string): Promise<Uint8Array> {
     }
     return new Uint8Array(buf.subarray(0, off));
   } catch (error) {
-    throw new VerificationError(`Cannot verify signature "${sigPath}": ${(error as Error).message}`, {
+    const why = (error as NodeJS.ErrnoException).code === "ENOENT"
+      ? "not found (ENOENT). Copy the .minisig beside the archive"
+      : (error as Error).message;
+    throw new VerificationError(`Cannot verify signature "${sigPath}": ${why}`, {
       entry: sigPath,
       cause: error,
     });

@@ -3,6 +3,7 @@ import { VERSION } from "../version.ts";
 import type { GlobalOptions } from "./context.ts";
 import { registerArchiveCommands } from "./archive.ts";
 import { registerKeyCommands } from "./key.ts";
+import { registerSyncCommand } from "./sync.ts";
 
 /** Builds the `repo-cloner` command tree. Handlers throw; only main.ts exits. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
 
   registerArchiveCommands(program);
   registerKeyCommands(program);
+  registerSyncCommand(program);
   return program;
 }
 

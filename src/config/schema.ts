@@ -76,6 +76,7 @@ export const configSchema = z.strictObject({
     max_parallel: z.number().int().positive().optional(),
     timeout_per_repo_seconds: z.number().positive().optional(),
     max_retries: z.number().int().min(0).optional(),
+    retry_backoff_seconds: z.number().min(0).optional(),
   }).optional(),
   repositories: z.array(z.strictObject({
     source: z.string(),

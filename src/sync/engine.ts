@@ -1,0 +1,307 @@
+import { AuthError, RepoClonerError, TransientError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { redactor } from "../log/redact.ts";
+import { createPlatform } from "../platforms/factory.ts";
+import { discoverJobs, type SourceHandle } from "./discover.ts";
+import { MirrorCache } from "./mirror.ts";
+import { runPool } from "./pool.ts";
+import { type RepoJob, syncRepositoryOnce } from "./repo_sync.ts";
+import { withRetry } from "./retry.ts";
+import type { SyncSettings } from "./settings.ts";
+import { PlatformTarget, type SyncTarget } from "./target.ts";
+import type { RepoSyncResult, SyncRunResult, TargetOutcome } from "./types.ts";
+
+/** Progress callbacks for views (terminal, metrics). All optional. */
+export interface SyncEvents {
+  /** A namespace was listed. */
+  discovered?(e: { source: string; namespace: string; count: number }): void;
+  /** Repositories are about to be synced. */
+  started?(e: { total: number; discovered: number }): void;
+  /** A repository hit a transient fault and will be retried after `delayMs`. */
+  retrying?(
+    e: { repository: string; attempt: number; maxRetries: number; reason: string; delayMs: number },
+  ): void;
+  /** A repository finished (any status), in completion order. */
+  completed?(result: RepoSyncResult): void;
+}
+
+/** Options of {@link runSync}. */
+export interface RunSyncOptions {
+  logger: Logger;
+  events?: SyncEvents;
+}
+
+/** What {@link runSync} returns: the run summary, and the auth error that stopped it, if any. */
+export interface SyncOutcome {
+  result: SyncRunResult;
+  /** Set when a token was rejected: the run stopped scheduling repositories (exit 5). */
+  authError?: AuthError;
+}
+
+/** Short reason for the terminal: "Network timeout", "Rate limited", "Server error (HTTP 502)"… */
+export function shortReason(error: unknown): string {
+  const m = error instanceof Error ? error.message : String(error);
+  if (/timeout|timed out/i.test(m)) return "Network timeout";
+  if (/rate limit/i.test(m) || /\b429\b/.test(m)) return "Rate limited";
+  const http = /\b(5\d\d)\b/.exec(m);
+  if (http) return `Server error (HTTP ${http[1]})`;
+  if (/reset|hung up|early EOF|closed|disconnect|Empty reply/i.test(m)) return "Connection reset";
+  return "Network error";
+}
+
+const FORGE = { github: "GitHub", gitlab: "GitLab" } as const;
+
+/**
+ * Runs one sync: checks every token once (an {@link AuthError} stops the run before any work),
+ * discovers the sources' repositories, lists each target once, then syncs the repositories through a
+ * bounded pool — each with a per-attempt timeout and retries with backoff for transient faults.
+ * Logs the spec's JSON events and returns the per-repository results and the summary.
+ */
+export async function runSync(settings: SyncSettings, options: RunSyncOptions): Promise<SyncOutcome> {
+  const started = Date.now();
+  const { logger, events = {} } = options;
+  const engineLog = logger.child("sync_engine");
+  const gitLog = logger.child("git_client");
+  const platformLog = logger.child("platforms");
+  const requestTimeoutMs = Math.min(settings.timeoutMs, 120_000);
+  const sources: SourceHandle[] = settings.sources.map((s) => {
+    const platform = createPlatform(s, { role: "source", requestTimeoutMs, logger: platformLog });
+    return {
+      settings: s,
+      platform,
+      labels: s.namespaces.map((n) => `${platform.host}/${n}`).concat(
+        s.repositories.map((r) => `${platform.host}/${r}`),
+      ),
+      who: `the source ${FORGE[s.type]} at ${platform.host} (token from ${s.tokenOrigin}; needs scope ${
+        s.type === "gitlab" ? `"read_repository"` : `"repo"`
+      })`,
+    };
+  });
+  const targets: SyncTarget[] = settings.targets.map((t) =>
+    new PlatformTarget(createPlatform(t, { role: "target", requestTimeoutMs, logger: platformLog }), {
+      namespace: t.namespace,
+      token: t.token,
+      tokenOrigin: t.tokenOrigin,
+      visibility: t.visibility,
+      prune: t.prune,
+    })
+  );
+  const result: SyncRunResult = {
+    session_id: logger.sessionId,
+    dry_run: settings.dryRun,
+    sources: sources.flatMap((s) => s.labels),
+    targets: targets.map((t) => t.label),
+    shard: settings.shard,
+    total: 0,
+    successful: 0,
+    failed: 0,
+    diverged: 0,
+    failed_repositories: [],
+    diverged_repositories: [],
+    commits_synced: 0,
+    branches_synced: 0,
+    duration_seconds: 0,
+    repositories: [],
+    not_started: [],
+  };
+  const workflow = `workflows.${settings.sources[0].type}_to_${settings.targets[0].type}`;
+  logger.child(workflow).info("Synchronization session started", {
+    source: result.sources.join(", "),
+    target: result.targets.join(", "),
+    dry_run: settings.dryRun || undefined,
+    shard: settings.shard ? `${settings.shard.index}/${settings.shard.count}` : undefined,
+  });
+
+  const retry = { maxRetries: settings.maxRetries, baseMs: settings.backoffMs };
+  for (const s of sources) await withRetry(() => s.platform.checkAuth(), retry);
+  for (const t of targets) await withRetry(() => (t as PlatformTarget).platform.checkAuth(), retry);
+
+  const { jobs, discovered } = await discoverJobs(sources, {
+    overrides: settings.overrides,
+    shard: settings.shard,
+    maxRetries: settings.maxRetries,
+    backoffMs: settings.backoffMs,
+    logger: engineLog,
+    onDiscovered: (e) => events.discovered?.(e),
+  });
+  for (const t of targets) await withRetry(() => t.prepare(), retry);
+  result.total = jobs.length;
+  events.started?.({ total: jobs.length, discovered });
+
+  const cache = new MirrorCache(settings.cacheDir);
+  let authError: AuthError | undefined;
+  await runPool(jobs, settings.maxParallel, async (job) => {
+    const r = await syncOne(job, { settings, targets, cache, events, gitLog, engineLog });
+    if (r.authError && !authError) authError = r.authError;
+    result.repositories.push(r.result);
+  }, { shouldStart: () => !authError });
+  const done = new Set(result.repositories.map((r) => r.source_path));
+  result.not_started = jobs.filter((j) => !done.has(j.source.fullPath)).map((j) => j.name);
+
+  for (const r of result.repositories) {
+    if (r.status === "failure") result.failed_repositories.push(r.repository);
+    else if (r.status === "diverged") result.diverged_repositories.push(r.repository);
+    result.commits_synced += r.commits_synced;
+    result.branches_synced += r.branches_synced;
+  }
+  result.failed = result.failed_repositories.length;
+  result.diverged = result.diverged_repositories.length;
+  result.successful = result.repositories.length - result.failed - result.diverged;
+  result.duration_seconds = round((Date.now() - started) / 1000);
+  engineLog.info("Synchronization session completed", {
+    status: result.failed > 0 || authError ? "failure" : result.diverged > 0 ? "diverged" : "success",
+    total: result.total,
+    successful: result.successful,
+    failed: result.failed,
+    diverged: result.diverged,
+    failed_repositories: result.failed_repositories,
+    commits_synced: result.commits_synced,
+    branches_synced: result.branches_synced,
+    duration_seconds: result.duration_seconds,
+    dry_run: settings.dryRun || undefined,
+  });
+  return { result, authError };
+}
+
+interface SyncOneContext {
+  settings: SyncSettings;
+  targets: SyncTarget[];
+  cache: MirrorCache;
+  events: SyncEvents;
+  gitLog: ReturnType<Logger["child"]>;
+  engineLog: ReturnType<Logger["child"]>;
+}
+
+async function syncOne(
+  job: RepoJob,
+  ctx: SyncOneContext,
+): Promise<{ result: RepoSyncResult; authError?: AuthError }> {
+  const { settings } = ctx;
+  const started = Date.now();
+  let retries = 0;
+  const base: RepoSyncResult = {
+    repository: job.name,
+    source_path: job.source.fullPath,
+    source_url: job.source.cloneUrl,
+    target_url: ctx.targets[0]?.destination(job.name).url ?? "",
+    status: settings.dryRun ? "planned" : "success",
+    up_to_date: false,
+    commits_synced: 0,
+    branches_synced: 0,
+    tags_synced: 0,
+    duration_seconds: 0,
+    retries: 0,
+    fetched: false,
+    targets: [],
+  };
+  try {
+    const attempt = await withRetry(
+      () =>
+        syncRepositoryOnce(job, {
+          targets: ctx.targets,
+          cache: ctx.cache,
+          dryRun: settings.dryRun,
+          deadline: Date.now() + settings.timeoutMs,
+          logger: ctx.gitLog,
+        }),
+      {
+        maxRetries: settings.maxRetries,
+        baseMs: settings.backoffMs,
+        onRetry: ({ attempt, maxRetries, error, delayMs }) => {
+          retries = attempt;
+          const reason = redactor.redact(error.message);
+          ctx.gitLog.warning(`Transient network error (will retry): ${reason}`, {
+            repository: job.name,
+            retry_attempt: attempt,
+            max_retries: maxRetries,
+            error: reason,
+            delay_seconds: round(delayMs / 1000),
+          });
+          ctx.events.retrying?.({
+            repository: job.name,
+            attempt,
+            maxRetries,
+            reason: shortReason(error),
+            delayMs,
+          });
+        },
+      },
+    );
+    const r = finish(base, attempt.targets, started, retries, attempt.fetched);
+    for (const t of r.targets) logCompleted(ctx.engineLog, r, t);
+    ctx.events.completed?.(r);
+    return { result: r };
+  } catch (error) {
+    const r: RepoSyncResult = {
+      ...base,
+      status: "failure",
+      duration_seconds: round((Date.now() - started) / 1000),
+      retries,
+      error: redactor.redact(error instanceof Error ? error.message : String(error)),
+      error_type: error instanceof RepoClonerError ? error.errorType : (error as Error)?.name ?? "Error",
+    };
+    ctx.engineLog.error("Repository sync failed", {
+      repository: r.repository,
+      source_url: r.source_url,
+      target_url: r.target_url,
+      duration_seconds: r.duration_seconds,
+      status: "failure",
+      error_type: r.error_type,
+      error: r.error,
+      retries: error instanceof TransientError ? retries : undefined,
+    });
+    ctx.events.completed?.(r);
+    return { result: r, authError: error instanceof AuthError ? error : undefined };
+  }
+}
+
+function finish(
+  base: RepoSyncResult,
+  targets: TargetOutcome[],
+  started: number,
+  retries: number,
+  fetched: boolean,
+): RepoSyncResult {
+  const sum = (k: "commits_synced" | "branches_synced" | "tags_synced") =>
+    targets.reduce((a, t) => a + t[k], 0);
+  return {
+    ...base,
+    target_url: targets[0]?.target_url ?? base.target_url,
+    status: base.status === "planned"
+      ? "planned"
+      : targets.some((t) => t.status === "diverged")
+      ? "diverged"
+      : "success",
+    up_to_date: targets.every((t) => t.up_to_date),
+    commits_synced: sum("commits_synced"),
+    branches_synced: sum("branches_synced"),
+    tags_synced: sum("tags_synced"),
+    duration_seconds: round((Date.now() - started) / 1000),
+    retries,
+    fetched,
+    targets,
+  };
+}
+
+function logCompleted(log: ReturnType<Logger["child"]>, r: RepoSyncResult, t: TargetOutcome): void {
+  log.info(r.status === "planned" ? "Repository sync planned" : "Repository sync completed", {
+    repository: r.repository,
+    source_url: r.source_url,
+    target_url: t.target_url,
+    commits_synced: t.commits_synced,
+    branches_synced: t.branches_synced,
+    tags_synced: t.tags_synced,
+    duration_seconds: r.duration_seconds,
+    status: t.status,
+    up_to_date: t.up_to_date,
+    created: t.created || undefined,
+    diverged: t.diverged.length ? t.diverged : undefined,
+    refs_deleted: t.refs_deleted || undefined,
+    retries: r.retries || undefined,
+    target: t.target,
+  });
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

@@ -1,0 +1,95 @@
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { git, type GitAuth } from "../git/git.ts";
+import type { ModuleLogger } from "../log/logger.ts";
+import { parseForEachRef, type RefMap } from "./refs.ts";
+
+/**
+ * Default cache root: `$XDG_CACHE_HOME/repo-cloner`, else `~/.cache/repo-cloner`. `env` is the
+ * environment read once by the caller (config layer).
+ */
+export function defaultCacheDir(env: Record<string, string | undefined>): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg && xdg.startsWith("/") ? xdg : join(env.HOME ?? homedir(), ".cache"), "repo-cloner");
+}
+
+/** Options of one git step of the mirror. */
+export interface MirrorStepOptions {
+  auth?: GitAuth;
+  /** Kill the git process tree after this many ms. */
+  timeoutMs?: number;
+  logger?: ModuleLogger;
+}
+
+/**
+ * The persistent mirror cache: one bare repository per source repository under
+ * `<root>/mirrors/<host>/<full path>.git`. The remote is configured like `git clone --mirror` but
+ * restricted to `refs/heads/*` and `refs/tags/*`, so merge-request, pull and keep-around refs are
+ * never downloaded. The first update fetches into `<dir>.partial-*` and renames it into place, so an
+ * interrupted first run leaves no half-made mirror; later updates run `git fetch --prune`.
+ * The URL stored in the mirror's config never carries credentials.
+ */
+export class MirrorCache {
+  constructor(readonly root: string) {}
+
+  /** Directory of the mirror of `host`/`fullPath`. */
+  pathFor(host: string, fullPath: string): string {
+    const safeHost = host.replace(/[^A-Za-z0-9.-]/g, "_");
+    const safePath = fullPath.split("/").map((s) => s.replace(/^\.+/, "_")).join("/");
+    return join(this.root, "mirrors", safeHost, `${safePath}.git`);
+  }
+
+  /** Branches and tags of an existing mirror; empty when there is none yet. */
+  async refs(dir: string, options: MirrorStepOptions = {}): Promise<RefMap> {
+    if (!existsSync(join(dir, "HEAD"))) return new Map();
+    const r = await git(
+      ["for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", "refs/heads", "refs/tags"],
+      { cwd: dir, timeoutMs: options.timeoutMs, logger: options.logger },
+    );
+    return parseForEachRef(r.stdout);
+  }
+
+  /**
+   * Brings the mirror at `dir` up to date with `url`: creates it on first use, else fetches with
+   * prune. Returns whether it was created.
+   */
+  async update(dir: string, url: string, options: MirrorStepOptions = {}): Promise<{ created: boolean }> {
+    const base = { timeoutMs: options.timeoutMs, logger: options.logger };
+    if (existsSync(join(dir, "HEAD"))) {
+      await git(["remote", "set-url", "origin", url], { ...base, cwd: dir });
+      await this.#fetch(dir, options);
+      return { created: false };
+    }
+    mkdirSync(dirname(dir), { recursive: true });
+    const tmp = `${dir}.partial-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
+    try {
+      await git(["init", "-q", "--bare", tmp], base);
+      await git(["remote", "add", "--mirror=fetch", "origin", url], { ...base, cwd: tmp });
+      await git(["config", "--replace-all", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], {
+        ...base,
+        cwd: tmp,
+      });
+      await git(["config", "--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*"], {
+        ...base,
+        cwd: tmp,
+      });
+      await this.#fetch(tmp, options);
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(tmp, dir);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return { created: true };
+  }
+
+  async #fetch(dir: string, options: MirrorStepOptions): Promise<void> {
+    await git(["fetch", "--prune", "--quiet", "--no-write-fetch-head", "origin"], {
+      cwd: dir,
+      auth: options.auth,
+      timeoutMs: options.timeoutMs,
+      logger: options.logger,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { RefPlanEntry } from "./plan.ts";
+
+/** Outcome of one repository on one target. */
+export interface TargetOutcome {
+  /** Target label: `github.com/myorg`. */
+  target: string;
+  /** Repository URL on the target, without credentials. */
+  target_url: string;
+  /** "success", "diverged" (some refs not fast-forward, left alone), "failure" or "planned" (dry run). */
+  status: "success" | "diverged" | "failure" | "planned";
+  /** The repository was (dry run: would be) created. */
+  created: boolean;
+  /** Nothing to do: every source branch and tag already on the target. */
+  up_to_date: boolean;
+  /** Commits new to the target (`rev-list --count <pushed> --not <target tips>`). */
+  commits_synced: number;
+  /** Branches created or fast-forwarded. */
+  branches_synced: number;
+  /** Tags created. */
+  tags_synced: number;
+  /** Refs deleted on the target (only with `prune: true`). */
+  refs_deleted: number;
+  /** Short names of branches/tags not overwritten because they diverged (or the push was rejected). */
+  diverged: string[];
+  /** Per-ref plan (always filled in a dry run; otherwise only the refs that changed or diverged). */
+  plan: RefPlanEntry[];
+}
+
+/** Result of one repository, the object logs, metrics and alerts consume. */
+export interface RepoSyncResult {
+  /** Name on the target (flat), as the spec's `repository` field. */
+  repository: string;
+  /** Full path on the source: `backend/payments/api`. */
+  source_path: string;
+  /** Source clone URL, without credentials. */
+  source_url: string;
+  /** URL on the first target, without credentials. */
+  target_url: string;
+  /** "success", "diverged" (synced except refs reported diverged), "failure", "planned" (dry run). */
+  status: "success" | "diverged" | "failure" | "planned";
+  up_to_date: boolean;
+  commits_synced: number;
+  branches_synced: number;
+  tags_synced: number;
+  duration_seconds: number;
+  /** Retries used (0 when the first attempt succeeded). */
+  retries: number;
+  /** The source was fetched into the mirror cache in this run. */
+  fetched: boolean;
+  /** One entry per target. */
+  targets: TargetOutcome[];
+  /** Failure message (redacted) and its type, e.g. "NetworkError", "AuthenticationError". */
+  error?: string;
+  error_type?: string;
+}
+
+/** The run summary: totals and every repository's result. */
+export interface SyncRunResult {
+  session_id: string;
+  dry_run: boolean;
+  /** Source labels: `gitlab.com/backend`. */
+  sources: string[];
+  /** Target labels: `github.com/myorg`. */
+  targets: string[];
+  /** `{index, count}` when sharded. */
+  shard?: { index: number; count: number };
+  total: number;
+  successful: number;
+  failed: number;
+  diverged: number;
+  /** Names of failed repositories. */
+  failed_repositories: string[];
+  diverged_repositories: string[];
+  commits_synced: number;
+  branches_synced: number;
+  duration_seconds: number;
+  repositories: RepoSyncResult[];
+  /** Repositories not started because a token was rejected (fail fast). */
+  not_started: string[];
+}

@@ -15,7 +15,14 @@ export {
   isArchiveTrustedComment,
   parseArchiveTrustedComment,
 } from "./trusted_comment.ts";
-export { checkSequence, readSequenceState, recordSequence, SEQUENCE_STATE_FILE } from "./seqno_state.ts";
+export {
+  checkSequence,
+  ISSUED_SEQUENCE_FILE,
+  issueSequence,
+  readSequenceState,
+  recordSequence,
+  SEQUENCE_STATE_FILE,
+} from "./seqno_state.ts";
 export {
   decideSignaturePolicy,
   parseSignaturePolicy,

@@ -3,7 +3,7 @@
  * the BLAKE2b-256 checksum, and loading a key file from disk.
  */
 import { randomBytes, scrypt } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { UsageError } from "../errors.ts";
 import { Blake2b } from "./blake2b.ts";
 import { publicKeyFromSeed } from "./_ed25519.ts";
@@ -153,6 +153,7 @@ export async function encryptSecretKey(
 export async function loadSecretKey(path: string, options: { password?: string } = {}): Promise<SecretKey> {
   let text: string;
   try {
+    if ((await stat(path)).size > 64 * 1024) throw new Error("too large for a key file");
     text = await readFile(path, "utf8");
   } catch (error) {
     throw new UsageError(`Cannot read secret key "${path}": ${(error as Error).message}`, { cause: error });

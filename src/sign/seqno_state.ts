@@ -12,8 +12,10 @@ import { join } from "node:path";
 import { VerificationError } from "../errors.ts";
 import { writeFileAtomic } from "./_atomic_write.ts";
 
-/** File name of the sequence state inside the state directory. */
+/** File name of the restore side's state (highest sequence restored per repository). */
 export const SEQUENCE_STATE_FILE = "signature-sequence.json";
+/** File name of the create side's state (last sequence issued per repository), same format. */
+export const ISSUED_SEQUENCE_FILE = "signature-sequence-issued.json";
 
 /** One repository's entry. */
 export interface SequenceEntry {
@@ -28,17 +30,13 @@ export interface SequenceState {
   repositories: Record<string, SequenceEntry>;
 }
 
-function statePath(stateDir: string): string {
-  return join(stateDir, SEQUENCE_STATE_FILE);
-}
-
 /**
- * Reads the state; a missing file is an empty state.
+ * Reads a state file (`file` defaults to {@link SEQUENCE_STATE_FILE}); a missing file is an empty state.
  * @throws {VerificationError} when the file exists but is unreadable or malformed: a damaged rollback
  *   record must not silently reset to "anything goes".
  */
-export function readSequenceState(stateDir: string): SequenceState {
-  const path = statePath(stateDir);
+export function readSequenceState(stateDir: string, options: { file?: string } = {}): SequenceState {
+  const path = join(stateDir, options.file ?? SEQUENCE_STATE_FILE);
   let text: string;
   try {
     text = readFileSync(path, "utf8");
@@ -94,11 +92,38 @@ export function recordSequence(
   const state = readSequenceState(options.stateDir);
   const last = state.repositories[repo];
   if (last && last.seq > seq) return;
+  writeEntry(state, repo, seq, { ...options, file: SEQUENCE_STATE_FILE });
+}
+
+/**
+ * Create side: returns the next sequence number for `repo` (1 for the first archive, then last + 1) and
+ * records it in {@link ISSUED_SEQUENCE_FILE} under `stateDir`, so numbers never repeat or go down
+ * even if the clock does. Put the result in the archive's trusted comment (`seq:`).
+ * @throws {VerificationError} when the issued-state file is damaged.
+ */
+export function issueSequence(
+  repo: string,
+  options: { stateDir: string; archiveId?: string; now?: () => Date },
+): number {
+  const state = readSequenceState(options.stateDir, { file: ISSUED_SEQUENCE_FILE });
+  const seq = (state.repositories[repo]?.seq ?? 0) + 1;
+  writeEntry(state, repo, seq, { ...options, file: ISSUED_SEQUENCE_FILE });
+  return seq;
+}
+
+function writeEntry(
+  state: SequenceState,
+  repo: string,
+  seq: number,
+  options: { stateDir: string; file: string; archiveId?: string; now?: () => Date },
+): void {
   state.repositories[repo] = {
     seq,
     ...(options.archiveId ? { archive_id: options.archiveId } : {}),
     recorded_at: (options.now ?? (() => new Date()))().toISOString(),
   };
   mkdirSync(options.stateDir, { recursive: true });
-  writeFileAtomic(statePath(options.stateDir), JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  writeFileAtomic(join(options.stateDir, options.file), JSON.stringify(state, null, 2) + "\n", {
+    mode: 0o600,
+  });
 }

@@ -3,7 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VerificationError } from "../errors.ts";
-import { checkSequence, readSequenceState, recordSequence, SEQUENCE_STATE_FILE } from "./seqno_state.ts";
+import {
+  checkSequence,
+  ISSUED_SEQUENCE_FILE,
+  issueSequence,
+  readSequenceState,
+  recordSequence,
+  SEQUENCE_STATE_FILE,
+} from "./seqno_state.ts";
 
 const dir = () => mkdtempSync(join(tmpdir(), "rc-seq-"));
 
@@ -51,4 +58,21 @@ Deno.test("a damaged state file is refused, not reset", async (t) => {
       assert.equal(readFileSync(join(stateDir, SEQUENCE_STATE_FILE), "utf8"), text);
     });
   }
+});
+
+Deno.test("issueSequence() hands out 1, 2, 3… per repository, kept apart from the restore state", () => {
+  const stateDir = dir();
+  assert.deepEqual([
+    issueSequence("a", { stateDir }),
+    issueSequence("a", { stateDir }),
+    issueSequence("b", { stateDir }),
+  ], [
+    1,
+    2,
+    1,
+  ]);
+  assert.equal(issueSequence("a", { stateDir, archiveId: "id-3" }), 3);
+  assert.equal(readSequenceState(stateDir, { file: ISSUED_SEQUENCE_FILE }).repositories.a.archive_id, "id-3");
+  assert.deepEqual(readSequenceState(stateDir).repositories, {});
+  checkSequence("a", 1, { stateDir });
 });

@@ -1,6 +1,6 @@
 /**
  * The real Debian Prometheus tools for tests: `promtool check metrics` and a `prometheus-pushgateway`
- * started on 127.0.0.1 with a free port and no persistence.
+ * started on 127.0.0.1 with a free port and no persistence file (in memory only).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
@@ -34,10 +34,10 @@ export interface Pushgateway {
 export async function startPushgateway(): Promise<Pushgateway> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const child = spawn("prometheus-pushgateway", [
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--log.level=warn",
-    ], {
+    // Debian's default --persistence.file is /var/lib/prometheus/pushgateway.data, shared by every
+    // gateway on the machine: empty keeps this one's metrics in memory only.
+    const args = [`--web.listen-address=127.0.0.1:${port}`, "--persistence.file=", "--log.level=warn"];
+    const child = spawn("prometheus-pushgateway", args, {
       stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";

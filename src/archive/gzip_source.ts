@@ -102,6 +102,12 @@ function mapZlibError(error: unknown): unknown {
   if (e?.code === "Z_BUF_ERROR" || /unexpected end/i.test(String(e?.message))) {
     return new ArchiveFormatError("archive is truncated (the gzip stream ends early)", { cause: error });
   }
+  if (e?.code === "Z_DATA_ERROR" && /incorrect header check/.test(String(e.message))) {
+    // The first member's signature was checked before inflating, so this is a later "member".
+    return new ArchiveFormatError("trailing data after the gzip stream (not a gzip member)", {
+      cause: error,
+    });
+  }
   if (e?.code === "Z_DATA_ERROR") {
     const detail = /data check/.test(String(e.message)) ? "CRC mismatch" : String(e.message);
     return new ArchiveFormatError(`gzip data is corrupt (${detail})`, { cause: error });

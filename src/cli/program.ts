@@ -4,6 +4,7 @@ import type { GlobalOptions } from "./context.ts";
 import { registerArchiveCommands } from "./archive.ts";
 import { registerKeyCommands } from "./key.ts";
 import { registerSyncCommand } from "./sync.ts";
+import { registerDemoCommand } from "./demo.ts";
 
 /** Builds the `repo-cloner` command tree. Handlers throw; only main.ts exits. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerArchiveCommands(program);
   registerKeyCommands(program);
   registerSyncCommand(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -1,0 +1,352 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ArchiveError, UsageError } from "../errors.ts";
+import { fetchDependencies } from "../deps/mod.ts";
+import type { DependencyProgress, EcosystemResult, FetchDependenciesOptions } from "../deps/types.ts";
+import { createBundle } from "../git/bundle.ts";
+import type { GitAuth } from "../git/git.ts";
+import { type Logger, nullLogger } from "../log/logger.ts";
+import { timestamp } from "../log/session.ts";
+import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
+import { VERSION } from "../version.ts";
+import { commitPartial, PARTIAL_SUFFIX } from "./atomic.ts";
+import { type ClonedSource, cloneSource } from "./clone_source.ts";
+import { type FileEntry, lfsEntryPath, type Manifest } from "./manifest.ts";
+import { serializeManifest } from "./manifest_json.ts";
+import { RESTORE_SCRIPT_PATH, restoreScript } from "./restore_script.ts";
+import { resolveSource } from "./source.ts";
+import { hashFile, listStagedFiles } from "./staged_files.ts";
+import { type TarEntry, writeTarGz } from "./tar_writer.ts";
+import { verifyArchive, type VerifyReport } from "./verify.ts";
+
+/** What `createArchive` reports as it goes; the CLI renders these as the spec's "Step i/5" lines. */
+export type CreateEvent =
+  | { kind: "clone:start"; source: string }
+  | { kind: "clone:done"; branches: number; tags: number; lfsObjects: number; lfsBytes: number; ms: number }
+  | { kind: "deps:start" }
+  | { kind: "deps:skipped"; reason: string }
+  | { kind: "deps:progress"; event: Parameters<DependencyProgress>[0] }
+  | { kind: "deps:done"; results: EcosystemResult[]; packages: number; ms: number }
+  | { kind: "archive:start"; type: "full" | "incremental" }
+  | { kind: "archive:done"; name: string; path: string; size: number; ms: number }
+  | { kind: "upload:start"; storage: "local" | "s3"; location: string }
+  | { kind: "upload:skipped"; reason: string }
+  | { kind: "upload:done"; url: string; ms: number }
+  | { kind: "verify:start" }
+  | { kind: "verify:skipped"; reason: string }
+  | { kind: "verify:done"; report: VerifyReport; ms: number };
+
+/** Options of {@link createArchive}. */
+export interface CreateArchiveOptions {
+  /** Archive type. Default "full" ("incremental" arrives with issue 7 and is refused for now). */
+  type?: "full" | "incremental";
+  /** Repository name in the archive name and manifest. Default: from the source URL or path. */
+  name?: string;
+  /** Credentials for the source (reach git through the environment only). Default none. */
+  auth?: GitAuth;
+  /** Run the dependencies step (Step 2/5). Default true. */
+  includeDependencies?: boolean;
+  /** Passed to `fetchDependencies` (strict mode, pip pass-through, env). */
+  dependencies?: Omit<FetchDependenciesOptions, "logger" | "progress">;
+  /** Carry LFS objects when the repository uses LFS. Default true. */
+  includeLfs?: boolean;
+  /** Where to copy the finished archive (Step 4/5). Default none (step skipped). */
+  storage?: Storage;
+  /** Verify the archive at the end (Step 5/5). Default true. */
+  verify?: boolean;
+  /** Parent of the temporary working directory (clone, bundle, staging). Default `os.tmpdir()`. */
+  workDir?: string;
+  /** gzip level. Default 6. */
+  gzipLevel?: number;
+  /** Clock. Default `() => new Date()`. The archive name's stamp is taken once, at the start. */
+  now?: () => Date;
+  /** Root logger; records go to `repo_cloner.archive_create`. Default none. */
+  logger?: Logger;
+  /** Progress events for the terminal view. */
+  onEvent?: (event: CreateEvent) => void;
+  signal?: AbortSignal;
+  /** Working directory for a relative source path. Default the process's. */
+  cwd?: string;
+}
+
+/** The outcome of {@link createArchive}. */
+export interface CreateArchiveResult {
+  /** File name, `<repo>-<type>-<YYYYMMDD-HHMMSS>.tar.gz`. */
+  name: string;
+  /** Absolute path of the archive in the output directory. */
+  path: string;
+  size: number;
+  sha256: string;
+  manifest: Manifest;
+  /** Where storage put it, when a storage was given. */
+  stored?: PutResult;
+  /** The verification report, unless verification was turned off. */
+  verification?: VerifyReport;
+  dependencies: EcosystemResult[];
+  /** Step durations in ms. */
+  timings: {
+    clone: number;
+    dependencies: number;
+    archive: number;
+    upload: number;
+    verify: number;
+    total: number;
+  };
+}
+
+/**
+ * Creates a full archive of the repository at `source` (URL or local path) in `outputDir`:
+ * clone (branches, tags, LFS) → dependencies → `repo.bundle` + `restore-scripts/` + `manifest.json`
+ * streamed into `<name>.partial`, fsynced, committed to its final name without replacing anything →
+ * copied to `storage` → verified. A failure or crash never leaves a file with the final name; the
+ * temporary working directory is removed in every case.
+ * @throws UsageError for a bad source or type; AuthError/TransientError from git; ArchiveError when a
+ *   step fails; VerificationError when the written archive does not verify.
+ */
+export async function createArchive(
+  source: string,
+  outputDir: string,
+  options: CreateArchiveOptions = {},
+): Promise<CreateArchiveResult> {
+  const type = options.type ?? "full";
+  if (type !== "full") {
+    throw new UsageError('Cannot create an incremental archive yet: only "--type full" is supported');
+  }
+  const now = options.now ?? (() => new Date());
+  const started = now();
+  const clock = () => now().getTime();
+  const emit = options.onEvent ?? (() => {});
+  const log = (options.logger ?? nullLogger().root).child("archive_create");
+  const gitLog = (options.logger ?? nullLogger().root).child("git_client");
+  const repo = resolveSource(source, { cwd: options.cwd, name: options.name });
+  const output = resolve(options.cwd ?? process.cwd(), outputDir);
+  const name = `${repo.name}-${type}-${timestamp(started)}.tar.gz`;
+  const finalPath = join(output, name);
+  const partialPath = finalPath + PARTIAL_SUFFIX;
+  if (existsSync(finalPath)) {
+    throw new ArchiveError(
+      `Cannot create "${finalPath}": it already exists. Wait a second or use another --output`,
+    );
+  }
+  log.info("Archive creation started", {
+    repository: repo.name,
+    source_url: repo.recordedUrl,
+    archive_type: type,
+  });
+  mkdirSync(output, { recursive: true });
+  const work = mkdtempSync(join(options.workDir ?? tmpdir(), "repo-cloner-create-"));
+  const timings = { clone: 0, dependencies: 0, archive: 0, upload: 0, verify: 0, total: 0 };
+  let committed = false;
+  try {
+    // Step 1/5: clone.
+    emit({ kind: "clone:start", source: repo.recordedUrl });
+    let t = clock();
+    const cloned = await cloneSource(repo, work, {
+      auth: options.auth,
+      includeLfs: options.includeLfs,
+      logger: gitLog,
+      signal: options.signal,
+    });
+    timings.clone = clock() - t;
+    const lfsBytes = cloned.lfs.reduce((n, o) => n + o.size, 0);
+    log.info("Repository cloned", {
+      repository: repo.name,
+      branches_synced: cloned.branches,
+      tags: cloned.tags,
+      lfs_objects: cloned.lfs.length,
+      duration_seconds: timings.clone / 1000,
+    });
+    emit({
+      kind: "clone:done",
+      branches: cloned.branches,
+      tags: cloned.tags,
+      lfsObjects: cloned.lfs.length,
+      lfsBytes,
+      ms: timings.clone,
+    });
+
+    // Step 2/5: dependencies.
+    const stage = join(work, "stage");
+    mkdirSync(join(stage, "dependencies"), { recursive: true });
+    mkdirSync(join(stage, "restore-scripts"), { recursive: true });
+    let deps: EcosystemResult[] = [];
+    if (options.includeDependencies === false) {
+      emit({ kind: "deps:skipped", reason: "--no-dependencies" });
+      log.info("Dependencies skipped", { repository: repo.name, reason: "disabled" });
+    } else {
+      emit({ kind: "deps:start" });
+      t = clock();
+      deps = await fetchDependencies(cloned.gitDir, join(stage, "dependencies"), {
+        ...options.dependencies,
+        logger: log.root.child("deps"),
+        progress: (event) => emit({ kind: "deps:progress", event }),
+      });
+      timings.dependencies = clock() - t;
+      const packages = deps.reduce((n, d) => n + (d.status === "included" ? d.packages : 0), 0);
+      emit({ kind: "deps:done", results: deps, packages, ms: timings.dependencies });
+    }
+
+    // Step 3/5: bundle, scripts, manifest, archive.
+    emit({ kind: "archive:start", type });
+    t = clock();
+    const manifest = await buildStage(stage, cloned, deps, {
+      type,
+      name: repo.name,
+      url: repo.recordedUrl,
+      createdAt: started,
+      signal: options.signal,
+    });
+    const entries: TarEntry[] = [
+      { path: "manifest.json", content: new TextEncoder().encode(serializeManifest(manifest)) },
+      ...manifest.files.map((f) => ({ ...f, file: localFileOf(f, stage, cloned) })),
+    ];
+    let written;
+    try {
+      written = await writeTarGz(partialPath, entries, {
+        mtime: new Date(Math.floor(started.getTime() / 1000) * 1000),
+        gzipLevel: options.gzipLevel,
+        signal: options.signal,
+      });
+      commitPartial(partialPath, finalPath);
+      committed = true;
+    } finally {
+      if (!committed) rmSync(partialPath, { force: true });
+    }
+    timings.archive = clock() - t;
+    log.info("Archive created", {
+      repository: repo.name,
+      archive: name,
+      path: finalPath,
+      size_bytes: written.size,
+      sha256: written.sha256,
+      duration_seconds: timings.archive / 1000,
+    });
+    emit({ kind: "archive:done", name, path: finalPath, size: written.size, ms: timings.archive });
+
+    // Step 4/5: storage.
+    let stored: PutResult | undefined;
+    if (options.storage) {
+      emit({ kind: "upload:start", storage: options.storage.kind, location: options.storage.location });
+      t = clock();
+      stored = await putFile(options.storage, name, {
+        file: finalPath,
+        sha256: written.sha256,
+        size: written.size,
+        signal: options.signal,
+      });
+      timings.upload = clock() - t;
+      log.info("Archive uploaded", {
+        archive: name,
+        storage: options.storage.kind,
+        url: stored.url,
+        duration_seconds: timings.upload / 1000,
+      });
+      emit({ kind: "upload:done", url: stored.url, ms: timings.upload });
+    } else {
+      emit({ kind: "upload:skipped", reason: "no --storage given" });
+    }
+
+    // Step 5/5: verify what will be carried (the stored copy when it is a local file).
+    let verification: VerifyReport | undefined;
+    if (options.verify === false) {
+      emit({ kind: "verify:skipped", reason: "verification turned off" });
+    } else {
+      emit({ kind: "verify:start" });
+      t = clock();
+      const target = stored && options.storage?.kind === "local" ? stored.url : finalPath;
+      verification = await verifyArchive(target, { logger: log.root.child("archive_verify") });
+      timings.verify = clock() - t;
+      emit({ kind: "verify:done", report: verification, ms: timings.verify });
+    }
+    timings.total = clock() - started.getTime();
+    log.info("Archive creation completed", {
+      repository: repo.name,
+      archive: name,
+      status: "success",
+      duration_seconds: timings.total / 1000,
+    });
+    return {
+      name,
+      path: finalPath,
+      size: written.size,
+      sha256: written.sha256,
+      manifest,
+      stored,
+      verification,
+      dependencies: deps,
+      timings,
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface StageInfo {
+  type: "full" | "incremental";
+  name: string;
+  url: string;
+  createdAt: Date;
+  signal?: AbortSignal;
+}
+
+/** Writes repo.bundle and the restore script into `stage`; returns the manifest listing everything. */
+async function buildStage(
+  stage: string,
+  cloned: ClonedSource,
+  deps: EcosystemResult[],
+  info: StageInfo,
+): Promise<Manifest> {
+  const bundle = await createBundle(cloned.gitDir, join(stage, "repo.bundle"), {
+    includeHead: cloned.head !== null,
+    signal: info.signal,
+  });
+  writeFileSync(join(stage, RESTORE_SCRIPT_PATH), restoreScript(), { mode: 0o755 });
+  const files: FileEntry[] = [{ path: "repo.bundle", sha256: bundle.sha256, size: bundle.size }];
+  for (const o of cloned.lfs) files.push({ path: lfsEntryPath(o.oid), sha256: o.oid, size: o.size });
+  for (const f of listStagedFiles(stage, new Set(["repo.bundle"]))) {
+    if (f.path.startsWith("lfs/")) throw new ArchiveError(`Cannot archive "${f.path}": "lfs/" is reserved`);
+    files.push({ path: f.path, sha256: await hashFile(f.file), size: f.size });
+  }
+  const dependencies: Manifest["dependencies"] = {};
+  for (const d of deps) {
+    dependencies[d.ecosystem] = {
+      status: d.status,
+      ...(d.reason ? { reason: d.reason } : {}),
+      packages: d.packages,
+      files: d.files,
+      projects: d.projects,
+    };
+  }
+  return {
+    format_version: 1,
+    archive_id: randomUUID(),
+    type: info.type,
+    created_at: info.createdAt.toISOString(),
+    tool: { name: "repo-cloner", version: VERSION },
+    repository: { name: info.name },
+    source: { url: info.url, default_branch: cloned.defaultBranch, head: cloned.head },
+    refs: cloned.refs,
+    deleted_refs: [],
+    shallow: null,
+    bundle: {
+      path: "repo.bundle",
+      sha256: bundle.sha256,
+      size: bundle.size,
+      prerequisites: bundle.prerequisites,
+      empty: bundle.empty,
+    },
+    base: null,
+    lfs: { objects: cloned.lfs.map((o) => ({ oid: o.oid, size: o.size })) },
+    dependencies,
+    files,
+  };
+}
+
+function localFileOf(entry: FileEntry, stage: string, cloned: ClonedSource): string {
+  if (entry.path.startsWith("lfs/objects/")) {
+    return join(cloned.gitDir, "lfs", "objects", ...entry.path.slice("lfs/objects/".length).split("/"));
+  }
+  return join(stage, ...entry.path.split("/"));
+}

@@ -44,15 +44,17 @@ export interface SyncFixture {
 }
 
 /** Starts both forges (GitLab group `backend`, GitHub org `myorg`); both accept both tokens by default. */
-export async function startSyncFixture(options: { maxPerPage?: number } = {}): Promise<SyncFixture> {
+export async function startSyncFixture(
+  options: { maxPerPage?: number; glTokens?: string[]; ghTokens?: string[] } = {},
+): Promise<SyncFixture> {
   const gl = await startForge({
     flavor: "gitlab",
-    tokens: [SOURCE_TOKEN, CANARY],
+    tokens: options.glTokens ?? [SOURCE_TOKEN, CANARY],
     maxPerPage: options.maxPerPage,
   });
   const gh = await startForge({
     flavor: "github",
-    tokens: [CANARY, SOURCE_TOKEN],
+    tokens: options.ghTokens ?? [CANARY, SOURCE_TOKEN],
     maxPerPage: options.maxPerPage,
   });
   gh.addNamespace("myorg");

@@ -14,9 +14,9 @@ export interface GzipSource {
 
 /** Options of {@link openGzipFile}. */
 export interface GzipSourceOptions {
-  /** Bytes read from disk at a time. Default 1 MiB. */
+  /** Bytes read from disk at a time. Default 512 KiB. */
   readChunk?: number;
-  /** Decompressed chunk size. Default 256 KiB. */
+  /** Decompressed chunk size. Default 128 KiB (smaller chunks keep peak RSS down). */
   inflateChunk?: number;
   /** Called with the number of compressed bytes read so far (progress). */
   onRead?: (bytes: number) => void;
@@ -68,10 +68,10 @@ export async function openGzipFile(path: string, options: GzipSourceOptions = {}
 async function* inflate(fh: FileHandle, options: GzipSourceOptions): AsyncGenerator<Uint8Array> {
   const input = fh.createReadStream({
     start: 0,
-    highWaterMark: options.readChunk ?? 1 << 20,
+    highWaterMark: options.readChunk ?? 1 << 19,
     autoClose: false,
   });
-  const gunzip = createGunzip({ chunkSize: options.inflateChunk ?? 1 << 18 });
+  const gunzip = createGunzip({ chunkSize: options.inflateChunk ?? 1 << 17 });
   if (options.onRead) {
     const onRead = options.onRead;
     input.on("data", () => onRead(input.bytesRead));

@@ -33,7 +33,10 @@ async function main(argv: string[]): Promise<number> {
     }
     return code;
   } finally {
-    for (const ctx of openContexts) ctx.logger.close();
+    for (const ctx of openContexts) {
+      await ctx.shippers.close();
+      ctx.logger.close();
+    }
   }
 }
 

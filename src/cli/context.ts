@@ -1,4 +1,5 @@
 import { Logger, parseLogLevel } from "../log/logger.ts";
+import { type AttachedShippers, attachShippers } from "../log/shippers/mod.ts";
 import { defaultLogPath, sessionId } from "../log/session.ts";
 import { loadConfigFile } from "../config/load.ts";
 import type { ConfigFile } from "../config/schema.ts";
@@ -22,6 +23,8 @@ export interface CommandContext {
   config: ConfigFile;
   logFile: string;
   env: Record<string, string | undefined>;
+  /** Log shippers of `logging.integrations`; main.ts closes them (last flush) before exiting. */
+  shippers: AttachedShippers;
 }
 
 /** Live contexts, so `main.ts` can log a failure into the session that was open. */
@@ -43,7 +46,8 @@ export function openContext(kind: string, globals: GlobalOptions): CommandContex
     quiet: globals.quiet,
     color: globals.color === false || env.NO_COLOR ? false : undefined,
   });
-  const ctx = { sessionId: id, logger, terminal, config, logFile, env };
+  const shippers = attachShippers(logger, config.logging?.integrations);
+  const ctx = { sessionId: id, logger, terminal, config, logFile, env, shippers };
   openContexts.push(ctx);
   return ctx;
 }

@@ -5,6 +5,7 @@ import { resolveSyncSettings, type SyncSettings } from "../sync/settings.ts";
 import { openContext } from "./context.ts";
 import { globalsOf } from "./program.ts";
 import { SyncView } from "./sync_view.ts";
+import { openSyncOps } from "./sync_ops.ts";
 
 /** Options of the `sync` command. */
 interface SyncCommandOptions {
@@ -50,12 +51,17 @@ export function registerSyncCommand(program: Command): void {
         targetType: settings.targets[0].type,
         ...endpointLabels(settings),
       });
+      const ops = openSyncOps(ctx, { shard: settings.shard });
       const { result, authError } = await runSync(settings, {
         logger: ctx.logger,
         events: view.events(settings.shard),
+      }).catch(async (error) => {
+        await ops.finish(undefined, error);
+        throw error;
       });
       view.summary(result, ctx.logFile);
       ctx.terminal.result(result);
+      await ops.finish(result, authError);
       if (authError) throw authError;
       const bad = result.failed + result.diverged;
       if (bad > 0 && result.successful + result.diverged === 0) {

@@ -1,0 +1,90 @@
+import type { MetricsPublisher as Publisher } from "../metrics/publisher.ts";
+import { MetricsPublisher } from "../metrics/publisher.ts";
+import type { RunStatus } from "../metrics/registry.ts";
+import { opsStatePaths } from "../metrics/state_paths.ts";
+import { Notifier, type RepositoryOutcome } from "../notify/notifier.ts";
+import type { RepoSyncResult, SyncRunResult } from "../sync/types.ts";
+import type { CommandContext } from "./context.ts";
+
+/** Options of {@link openSyncOps}. */
+export interface SyncOpsOptions {
+  /** `--shard K/N`: becomes the Pushgateway grouping label `shard="K/N"` so shards do not overwrite each other. */
+  shard?: { index: number; count: number };
+  /** fetch for Slack, PagerDuty and the Pushgateway. Default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** Operations around one sync run: metrics and alerts. */
+export interface SyncOps {
+  /** The metrics publisher (scheduled mode starts its listener and records into it across cycles). */
+  readonly publisher: Publisher;
+  /**
+   * After a run: records each repository's metrics and the run outcome, sends alerts for transitions,
+   * then saves/writes/pushes the metrics. Dry runs record nothing. Never throws.
+   */
+  finish(result: SyncRunResult | undefined, error?: unknown): Promise<void>;
+}
+
+/**
+ * Builds metrics and notifications for a sync session from the config (`metrics`,
+ * `error_handling.notifications`); state files live under `sync.state_dir` or the XDG state dir
+ * (see {@link opsStatePaths}).
+ */
+export function openSyncOps(ctx: CommandContext, options: SyncOpsOptions = {}): SyncOps {
+  const paths = opsStatePaths(ctx.config, ctx.env);
+  const publisher = MetricsPublisher.open(ctx.config.metrics, {
+    stateFile: paths.metricsState,
+    grouping: options.shard ? { shard: `${options.shard.index}/${options.shard.count}` } : undefined,
+    logger: ctx.logger.child("metrics"),
+    fetch: options.fetch,
+  });
+  const notifier = new Notifier(ctx.config.error_handling?.notifications, {
+    statePath: paths.alertState,
+    logger: ctx.logger.child("notify"),
+    fetch: options.fetch,
+  });
+  return {
+    publisher,
+    async finish(result, error) {
+      if (result?.dry_run) return;
+      const repos = result?.repositories ?? [];
+      for (const r of repos) {
+        publisher.metrics.recordSync({
+          repository: r.repository,
+          status: r.status === "success" ? "success" : "failure",
+          durationSeconds: r.duration_seconds,
+          commits: r.commits_synced,
+          branches: r.branches_synced,
+          retries: r.retries,
+          conflicts: r.targets.reduce((n, t) => n + t.diverged.length, 0),
+        });
+      }
+      publisher.metrics.recordRun(runStatus(result, error));
+      await notifier.report(repos.map(outcomeOf), { sessionId: ctx.sessionId, logFile: ctx.logFile });
+      await publisher.publish();
+    },
+  };
+}
+
+/** `failure`: the run threw before any result, or nothing synced; `partial`: some failed or diverged. */
+export function runStatus(result: SyncRunResult | undefined, error?: unknown): RunStatus {
+  if (!result) return "failure";
+  const bad = result.failed + result.diverged;
+  if (result.total > 0 && result.successful + result.diverged === 0) return "failure";
+  if (bad > 0 || error || result.not_started.length > 0) return "partial";
+  return "success";
+}
+
+function outcomeOf(r: RepoSyncResult): RepositoryOutcome {
+  if (r.status === "success") return { repository: r.repository, ok: true };
+  if (r.status === "diverged") {
+    const refs = [...new Set(r.targets.flatMap((t) => t.diverged))];
+    return {
+      repository: r.repository,
+      ok: false,
+      errorType: "Diverged",
+      error: `refs diverged on the target and were left alone: ${refs.join(", ")}`,
+    };
+  }
+  return { repository: r.repository, ok: false, error: r.error, errorType: r.error_type };
+}

@@ -71,17 +71,22 @@ export async function writeTarGz(
     },
   });
   const out = createWriteStream(outFile, { flags: "wx", mode: 0o644 });
+  // Errors reach us through `done`; these listeners keep late 'error' events from being uncaught.
+  pack.on("error", () => {});
   const done = pipeline(pack, createGzip({ level: options.gzipLevel ?? 6 }), counter, out);
-  done.catch(() => {});
+  // Every wait below also ends when the output side fails, so a write error never leaves us hanging.
+  const failed = done.then(() => new Promise<never>(() => {}));
+  failed.catch(() => {});
+  const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
   let payload = 0;
   try {
     for (const entry of entries) {
       if (options.signal?.aborted) throw new ArchiveError("Cannot write archive: aborted");
       if ("content" in entry) {
-        await addBytes(pack, entry, mtime);
+        await guard(addBytes(pack, entry, mtime));
         payload += entry.content.length;
       } else {
-        await addFile(pack, entry, mtime, (n) => options.onProgress?.(payload + n));
+        await addFile(pack, entry, mtime, guard, (n) => options.onProgress?.(payload + n));
         payload += entry.size;
       }
       options.onProgress?.(payload);
@@ -123,10 +128,17 @@ function addBytes(pack: Pack, entry: TarBytesEntry, mtime: Date): Promise<void> 
   });
 }
 
-async function addFile(pack: Pack, entry: TarFileEntry, mtime: Date, progress: (n: number) => void) {
+async function addFile(
+  pack: Pack,
+  entry: TarFileEntry,
+  mtime: Date,
+  guard: <T>(p: Promise<T>) => Promise<T>,
+  progress: (n: number) => void,
+) {
   const { promise: finished, resolve, reject } = Promise.withResolvers<void>();
   finished.catch(() => {});
   const stream = pack.entry(header(entry.path, entry.size, mtime), (err) => (err ? reject(err) : resolve()));
+  stream.on("error", () => {});
   const hash = createHash("sha256");
   let n = 0;
   const changed = (why: string) =>
@@ -134,23 +146,28 @@ async function addFile(pack: Pack, entry: TarFileEntry, mtime: Date, progress: (
       `Cannot write archive entry "${entry.path}": ${why} since it was listed in the manifest. ` +
         "Make sure nothing modifies the staging directory, then run again",
     );
-  for await (
-    const chunk of createReadStream(entry.file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>
-  ) {
-    n += chunk.length;
-    if (n > entry.size) throw changed("the file grew");
-    hash.update(chunk);
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        stream.once("drain", resolve);
-        stream.once("error", reject);
-        stream.once("close", resolve);
-      });
+  const input = createReadStream(entry.file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      if (n > entry.size) throw changed("the file grew");
+      hash.update(chunk);
+      if (!stream.write(chunk)) {
+        await guard(
+          new Promise<void>((resolve, reject) => {
+            stream.once("drain", resolve);
+            stream.once("error", reject);
+            stream.once("close", resolve);
+          }),
+        );
+      }
+      progress(n);
     }
-    progress(n);
+  } finally {
+    input.destroy();
   }
   if (n !== entry.size) throw changed("the file shrank");
   if (hash.digest("hex") !== entry.sha256) throw changed("the content changed");
   stream.end(undefined);
-  await finished;
+  await guard(finished);
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, openSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { RepoClonerError } from "../errors.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import { redactor } from "../log/redact.ts";
@@ -93,6 +93,8 @@ export async function createBundle(
     const err = Buffer.concat(stderr).toString("utf8");
     if (exit !== 0) {
       if (/Refusing to create empty bundle/i.test(err)) {
+        ftruncateSync(fd, 0); // git may have written a header before refusing
+        fsyncSync(fd);
         return { sha256: EMPTY_SHA256, size: 0, refs: {}, prerequisites: [], empty: true };
       }
       throw classifyGitFailure(`git bundle create ${redactor.redact(gitDir)}`, exit, err);

@@ -163,6 +163,14 @@ metrics:
     );
     assert.ok(Number.isFinite(avg) && avg >= 0, `average ${avg}`);
 
+    assert.equal(jq('select(.message | contains("timeout"))', logFile), "", "no timeout in this run");
+    const failedRuns = jq('select(.status == "failure") | .repository', logFile).split("\n");
+    assert.deepEqual(
+      failedRuns,
+      ['"broken"', "null", "null"],
+      "the run summary and CLI error lines carry no repository",
+    );
+
     // Run 2: broken recovers.
     gl.faults.length = 0;
     const r2 = await runBinary(["sync", "--config", config], { env });

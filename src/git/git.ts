@@ -204,6 +204,7 @@ const AUTH_PATTERNS = [
 ];
 const TRANSIENT_PATTERNS = [
   /timed? ?out/i,
+  /Operation too slow/i,
   /Connection reset/i,
   /Connection refused/i,
   /early EOF/i,

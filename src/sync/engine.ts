@@ -6,6 +6,7 @@ import { discoverJobs, type SourceHandle } from "./discover.ts";
 import { MirrorCache } from "./mirror.ts";
 import { runPool } from "./pool.ts";
 import { type RepoJob, syncRepositoryOnce } from "./repo_sync.ts";
+import { faultDetail, shortReason } from "./reason.ts";
 import { withRetry } from "./retry.ts";
 import type { SyncSettings } from "./settings.ts";
 import { PlatformTarget, type SyncTarget } from "./target.ts";
@@ -36,17 +37,6 @@ export interface SyncOutcome {
   result: SyncRunResult;
   /** Set when a token was rejected: the run stopped scheduling repositories (exit 5). */
   authError?: AuthError;
-}
-
-/** Short reason for the terminal: "Network timeout", "Rate limited", "Server error (HTTP 502)"… */
-export function shortReason(error: unknown): string {
-  const m = error instanceof Error ? error.message : String(error);
-  if (/timeout|timed out/i.test(m)) return "Network timeout";
-  if (/rate limit/i.test(m) || /\b429\b/.test(m)) return "Rate limited";
-  const http = /\b(5\d\d)\b/.exec(m);
-  if (http) return `Server error (HTTP ${http[1]})`;
-  if (/reset|hung up|early EOF|closed|disconnect|Empty reply/i.test(m)) return "Connection reset";
-  return "Network error";
 }
 
 const FORGE = { github: "GitHub", gitlab: "GitLab" } as const;
@@ -209,7 +199,7 @@ async function syncOne(
         baseMs: settings.backoffMs,
         onRetry: ({ attempt, maxRetries, error, delayMs }) => {
           retries = attempt;
-          const reason = redactor.redact(error.message);
+          const reason = `${shortReason(error)}: ${faultDetail(error)}`;
           ctx.gitLog.warning(`Transient network error (will retry): ${reason}`, {
             repository: job.name,
             retry_attempt: attempt,

@@ -35,7 +35,7 @@ export function printInspect(t: Terminal, r: InspectResult): void {
   }
   if (m.deleted_refs.length) t.line(`   Deleted refs: ${formatCount(m.deleted_refs.length)}`);
   t.line(
-    `   Bundle: ${m.bundle.empty ? "empty (nothing new)" : formatBytes(s.bundle_bytes)}` +
+    `   Bundle: ${m.bundle.empty ? "empty (no commits to carry)" : formatBytes(s.bundle_bytes)}` +
       (m.bundle.prerequisites.length ? `, ${formatCount(m.bundle.prerequisites.length)} prerequisites` : ""),
   );
   t.line(`   LFS objects: ${formatCount(s.lfs_objects)} (${formatBytes(s.lfs_bytes)})`);

@@ -17,7 +17,7 @@ export function printVerifyChecks(terminal: Terminal, report: VerifyReport): voi
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   terminal.line(`   ${ok} Archive is valid`);
   terminal.line(`      Manifest: ${ok}`);
-  terminal.line(`      Git bundle: ${ok}${c.bundle.empty ? " (empty: nothing new)" : ""}`);
+  terminal.line(`      Git bundle: ${ok}${c.bundle.empty ? " (empty)" : ""}`);
   terminal.line(`      LFS objects: ${ok} (${plural(c.lfs.files, "file")})`);
   const statuses = Object.entries(c.dependencies.ecosystems);
   if (c.dependencies.files > 0) {

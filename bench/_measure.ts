@@ -68,10 +68,14 @@ export async function measure(cmd: string[], options: MeasureOptions = {}): Prom
 
 /** Peak memory of one process run, split by program (not timed: polling costs CPU). */
 export interface MemoryProfile {
-  /** VmHWM of the launched process itself, KiB. */
+  /** VmHWM of the launched process itself, KiB (anonymous plus file-backed pages, e.g. mmapped packs). */
   selfPeakKb: number;
-  /** Largest VmHWM seen per descendant program name (e.g. git, pack-objects), KiB. */
+  /** Largest RssAnon sampled for the process itself, KiB (heap, buffers: what streaming must bound). */
+  selfAnonPeakKb: number;
+  /** Largest VmHWM seen per descendant program name (e.g. git), KiB. */
   children: Record<string, number>;
+  /** Largest RssAnon sampled per descendant program name, KiB. */
+  childrenAnon: Record<string, number>;
   code: number;
 }
 
@@ -86,7 +90,13 @@ export async function memoryProfile(cmd: string[], options: MeasureOptions & { i
     env: { ...process.env, ...options.env } as Record<string, string>,
     stdio: "ignore",
   });
-  const profile: MemoryProfile = { selfPeakKb: 0, children: {}, code: 1 };
+  const profile: MemoryProfile = {
+    selfPeakKb: 0,
+    selfAnonPeakKb: 0,
+    children: {},
+    childrenAnon: {},
+    code: 1,
+  };
   let done = false;
   const exit = new Promise<number>((resolve) => {
     child.on("error", () => resolve(127));
@@ -101,8 +111,13 @@ export async function memoryProfile(cmd: string[], options: MeasureOptions & { i
     for (const pid of [child.pid!, ...tree]) {
       const status = readStatus(pid);
       if (!status) continue;
-      if (pid === child.pid) profile.selfPeakKb = Math.max(profile.selfPeakKb, status.hwm);
-      else profile.children[status.name] = Math.max(profile.children[status.name] ?? 0, status.hwm);
+      if (pid === child.pid) {
+        profile.selfPeakKb = Math.max(profile.selfPeakKb, status.hwm);
+        profile.selfAnonPeakKb = Math.max(profile.selfAnonPeakKb, status.anon);
+      } else {
+        profile.children[status.name] = Math.max(profile.children[status.name] ?? 0, status.hwm);
+        profile.childrenAnon[status.name] = Math.max(profile.childrenAnon[status.name] ?? 0, status.anon);
+      }
     }
     await new Promise((r) => setTimeout(r, options.intervalMs ?? 50));
   }
@@ -110,13 +125,11 @@ export async function memoryProfile(cmd: string[], options: MeasureOptions & { i
   return profile;
 }
 
-function readStatus(pid: number): { name: string; hwm: number } | null {
+function readStatus(pid: number): { name: string; hwm: number; anon: number } | null {
   try {
     const s = readFileSync(`/proc/${pid}/status`, "utf8");
-    return {
-      name: s.match(/^Name:\s+(.*)$/m)?.[1] ?? "?",
-      hwm: Number(s.match(/^VmHWM:\s+(\d+)/m)?.[1] ?? 0),
-    };
+    const kb = (key: string) => Number(s.match(new RegExp(`^${key}:\\s+(\\d+)`, "m"))?.[1] ?? 0);
+    return { name: s.match(/^Name:\s+(.*)$/m)?.[1] ?? "?", hwm: kb("VmHWM"), anon: kb("RssAnon") };
   } catch {
     return null;
   }

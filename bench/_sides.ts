@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { measure, type Sample } from "./_measure.ts";
 
@@ -12,11 +12,12 @@ export interface CreateRun extends Sample {
   /** Archive path (kept only when asked), and its size. */
   archive: string | null;
   archiveBytes: number;
-  /** Seconds per step (shell: clone, bundle, tar_gzip, sha256sum; ours: as printed, if parseable). */
+  /** Seconds per step (shell: clone, bundle, tar+gzip, sha256sum; ours: from its log's duration_seconds). */
   steps: Record<string, number>;
 }
 
-const PIPELINE = `set -euo pipefail
+/** The shell pipeline (bash script; `$1` is the source), recording step timestamps in steps.txt. */
+export const PIPELINE = `set -euo pipefail
 ts() { date +%s.%N; }
 t0=$(ts)
 git clone --mirror -q "$1" m.git
@@ -86,7 +87,8 @@ export async function oursCreate(
   const found = readdirSync(join(dir, "out")).filter((n) => n.endsWith(".tar.gz"));
   const archive = sample.code === 0 && found.length === 1 ? join(dir, "out", found[0]) : null;
   const archiveBytes = archive ? statSync(archive).size : 0;
-  const steps = parseSteps(readFileSync(stdoutFile, "utf8"));
+  const logFile = join(dir, "create.log");
+  const steps = existsSync(logFile) ? parseSteps(readFileSync(logFile, "utf8")) : {};
   if (sample.code === 0 && !archive) {
     sample.code = -1;
     sample.stderrTail = `expected one .tar.gz in ${join(dir, "out")}, found ${found.length}`;
@@ -108,16 +110,21 @@ export function oursVerify(binary: string, archives: string[], logFile: string):
 }
 
 /**
- * Pulls per-step durations out of the terminal view ("Step 2/5: … (3.2s)" or "… 1m 3.2s"); an empty
- * object when the output has no such lines. Only informative: totals come from the measurement.
+ * Per-step durations from our JSON-lines log: every event that carries `duration_seconds`, keyed by its
+ * message ("Repository cloned", "Archive created", …). Only informative: totals come from the measurement.
  */
-export function parseSteps(stdout: string): Record<string, number> {
+export function parseSteps(logText: string): Record<string, number> {
   const steps: Record<string, number> = {};
-  for (const line of stdout.split("\n")) {
-    const m = line.match(/Step (\d+)\/(\d+):?\s*([^(]*?)\s*[.…]*\s*.*?(?:(\d+)m\s*)?(\d+(?:\.\d+)?)\s*s\b/);
-    if (!m) continue;
-    steps[`${m[1]}_${m[3].trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 30)}`] =
-      Number(m[4] ?? 0) * 60 + Number(m[5]);
+  for (const line of logText.split("\n")) {
+    if (!line.includes("duration_seconds")) continue;
+    try {
+      const event = JSON.parse(line) as { message?: string; duration_seconds?: number };
+      if (typeof event.duration_seconds === "number" && event.message) {
+        steps[event.message] = event.duration_seconds;
+      }
+    } catch {
+      // not a JSON line
+    }
   }
   return steps;
 }

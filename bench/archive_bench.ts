@@ -10,12 +10,12 @@
  */
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_PARAMS, ensureBenchRepo, type RepoParams } from "./gen_repo.ts";
 import { memoryProfile, type Sample, settle } from "./_measure.ts";
-import { type CreateRun, oursCreate, oursVerify, shaVerify, shellCreate } from "./_sides.ts";
+import { type CreateRun, oursCreate, oursVerify, PIPELINE, shaVerify, shellCreate } from "./_sides.ts";
 import { renderTable, type Results, summarize, TARGETS } from "./_report.ts";
 import { incrementalBench } from "./_incremental.ts";
 
@@ -26,7 +26,7 @@ const { values: opt } = parseArgs({
     smoke: { type: "boolean", default: false },
     runs: { type: "string" },
     "drop-caches": { type: "boolean", default: false },
-    source: { type: "string", default: "url" },
+    source: { type: "string", default: "path" },
     binary: { type: "string", default: join(root, "dist/repo-cloner") },
     commits: { type: "string" },
     "random-mb": { type: "string" },
@@ -100,32 +100,23 @@ if (archive) {
   }
 }
 
-// (c) memory attribution (untimed): our process alone vs the git children it starts.
-let memory = null;
+// (c) memory attribution (untimed: polling /proc costs CPU): our process alone vs the git children,
+// and the shell pipeline's processes for comparison.
+let memory: Results["memory"] = null;
 if (!opt["no-memory"] && !smoke && archive) {
   const dir = join(work, "memory");
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "out"), { recursive: true });
+  const log = (name: string) => ["--log-file", join(dir, name)];
   const create = await memoryProfile([
-    binary,
-    "--log-file",
-    join(dir, "create.log"),
-    "archive",
-    "create",
-    source,
-    "--output",
-    join(dir, "out"),
-    "--no-dependencies",
+    ...[binary, ...log("create.log"), "archive", "create", source],
+    ...["--output", join(dir, "out"), "--no-dependencies"],
   ]);
-  const verifyProfile = await memoryProfile([
-    binary,
-    "--log-file",
-    join(dir, "v.log"),
-    "archive",
-    "verify",
-    archive,
-  ]);
-  spawnSync("rm", ["-rf", dir]);
-  memory = { create: create, verify: verifyProfile };
+  const verifyProfile = await memoryProfile([binary, ...log("v.log"), "archive", "verify", archive]);
+  writeFileSync(join(dir, "pipeline.sh"), PIPELINE);
+  const shellProfile = await memoryProfile(["bash", "pipeline.sh", source], { cwd: dir });
+  rmSync(dir, { recursive: true, force: true });
+  memory = { create, verify: verifyProfile, shell: shellProfile };
 }
 
 const incremental = opt.incremental && archive
@@ -173,4 +164,4 @@ writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 console.log(table);
 console.log(`results: ${file}`);
 const failedRuns = [...shell, ...ours, ...sha, ...verify].some((s) => s.code !== 0) || !archive;
-process.exitCode = failedRuns ? 1 : opt.strict && results.verdicts?.some((v) => !v.pass) ? 1 : 0;
+process.exitCode = failedRuns ? 1 : opt.strict && results.verdicts?.some((v) => v.pass === false) ? 1 : 0;

@@ -4,6 +4,7 @@ import { UsageError } from "../errors.ts";
 import { isS3Url, type Storage, storageFromUrl } from "../storage/mod.ts";
 import { createEventRenderer, printCreateHeader, printCreateSummary } from "./archive_create_view.ts";
 import { openContext } from "./context.ts";
+import { publishArchiveMetrics } from "./archive_metrics.ts";
 import { resolveFlag, resolveValue, sourceAuth } from "./option_values.ts";
 import { globalsOf } from "./program.ts";
 
@@ -96,6 +97,11 @@ export function registerArchiveCreate(archive: Command): void {
         onEvent: createEventRenderer(t),
       });
       printCreateSummary(t, result, ctx.logFile);
+      await publishArchiveMetrics(ctx, {
+        type: result.manifest.type,
+        sizeBytes: result.size,
+        durationSeconds: result.timings.archive / 1000,
+      });
       t.result({
         status: "success",
         session_id: ctx.sessionId,

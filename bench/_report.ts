@@ -193,9 +193,20 @@ export function renderTable(r: Results): string {
       `  shell pipeline: ${kids(m.shell)}`,
     );
   }
+  const inc = r.incremental as Record<string, unknown> | null;
+  if (inc?.failed) lines.push(`incremental (${inc.new_commits} new commits): FAILED: ${inc.error}`);
+  else if (inc) {
+    lines.push(
+      `incremental (${inc.new_commits} new commits): ${mib(inc.incremental_bytes as number)} vs full ${
+        mib(inc.full_bytes as number)
+      }; create median ${inc.incremental_create_median_s} s vs full ${inc.full_create_median_s} s; ` +
+        `chain verify ${(inc.chain_verify as { wall_s: number }).wall_s} s`,
+    );
+  }
   lines.push("", pad(["target", "measured", "wanted", "verdict"]));
   for (const v of r.verdicts) {
-    lines.push(pad([v.name, String(v.value), v.target, v.pass === null ? "" : v.pass ? "PASS" : "MISS"]));
+    const verdict = v.pass === null ? "" : r.smoke ? "(smoke)" : v.pass ? "PASS" : "MISS";
+    lines.push(pad([v.name, String(v.value), v.target, verdict]));
   }
   return lines.join("\n");
 }

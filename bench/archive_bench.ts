@@ -163,5 +163,6 @@ const file = join(outDir, smoke ? "results-smoke.json" : "results.json");
 writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 console.log(table);
 console.log(`results: ${file}`);
-const failedRuns = [...shell, ...ours, ...sha, ...verify].some((s) => s.code !== 0) || !archive;
+const failedRuns = [...shell, ...ours, ...sha, ...verify].some((s) => s.code !== 0) || !archive ||
+  (opt.incremental && (!incremental || "failed" in incremental));
 process.exitCode = failedRuns ? 1 : opt.strict && results.verdicts?.some((v) => v.pass === false) ? 1 : 0;

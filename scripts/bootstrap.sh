@@ -27,6 +27,7 @@ if [ "${1:-}" = "--test-deps" ]; then
   command -v aws >/dev/null || need+=(awscli)
   command -v chromium >/dev/null || need+=(chromium)
   command -v unshare >/dev/null || need+=(util-linux)
+  [ -x /usr/bin/time ] || need+=(time) # GNU time: peak RSS in tests/bench_test.ts (bench smoke mode)
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "bootstrap: installing Debian packages: ${need[*]}" >&2

@@ -173,7 +173,7 @@ export async function createArchive(
     mkdirSync(join(stage, "restore-scripts"), { recursive: true });
     let deps: EcosystemResult[] = [];
     if (options.includeDependencies === false) {
-      emit({ kind: "deps:skipped", reason: "--no-dependencies" });
+      emit({ kind: "deps:skipped", reason: "turned off: --no-dependencies or INCLUDE_DEPENDENCIES=false" });
       log.info("Dependencies skipped", { repository: repo.name, reason: "disabled" });
     } else {
       emit({ kind: "deps:start" });

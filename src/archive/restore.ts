@@ -144,7 +144,10 @@ export async function restoreArchive(
     // Step 4/5: dependencies, offline.
     let deps: EcosystemResult[] = [];
     if (options.installDependencies === false) {
-      emit({ kind: "deps:skipped", reason: "--no-install-dependencies" });
+      emit({
+        kind: "deps:skipped",
+        reason: "turned off: --no-install-dependencies or INSTALL_DEPENDENCIES=false",
+      });
     } else {
       emit({ kind: "deps:start" });
       t = now();

@@ -160,3 +160,27 @@ Deno.test("discovery: --shard K/N splits the repositories without overlap", asyn
     await f.close();
   }
 });
+
+Deno.test("discovery: a hostile clone URL from the API is refused before any git runs", async () => {
+  const f = await startSyncFixture();
+  try {
+    f.gl.addRepo("backend/evil", { cloneUrl: "ext::sh -c touch% /tmp/rc-pwned" });
+    f.gl.addRepo("backend/sneaky", { cloneUrl: `http://user:pass@${f.gl.host}/backend/sneaky.git` });
+    for (const repos of [["sneaky"], ["evil"]]) {
+      const r = await f.run({
+        config: f.config({
+          repositories: repos.map((x) => ({ source: x === "evil" ? "sneaky" : "evil", exclude: true })),
+        }),
+      });
+      assert.ok(r.error instanceof UsageError, String(r.error));
+      assert.match(
+        (r.error as Error).message,
+        new RegExp(`"backend/${repos[0]}": the server returned an unsafe clone URL`),
+      );
+    }
+    assert.deepEqual(f.gl.log.filter((e) => e.op !== "api"), []);
+    assert.equal(f.gh.repos.size, 0);
+  } finally {
+    await f.close();
+  }
+});

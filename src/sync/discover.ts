@@ -1,7 +1,7 @@
-import { UsageError } from "../errors.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import type { Platform, RemoteRepository } from "../platforms/types.ts";
 import { assignTargetNames } from "./naming.ts";
+import { checkCloneUrl } from "./clone_url.ts";
 import type { RepoJob } from "./repo_sync.ts";
 import { withRetry } from "./retry.ts";
 import type { RepoOverride, SourceSettings } from "./settings.ts";
@@ -28,22 +28,6 @@ export interface DiscoverJobsOptions {
   onDiscovered?: (e: { source: string; namespace: string; count: number }) => void;
 }
 
-/** Refuses clone URLs from an API response that are not plain http(s) without credentials. */
-export function checkCloneUrl(repo: RemoteRepository): void {
-  let ok = false;
-  try {
-    const u = new URL(repo.cloneUrl);
-    ok = (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
-  } catch {
-    ok = false;
-  }
-  if (!ok || repo.fullPath.split("/").some((s) => s.startsWith("-") || s === "..")) {
-    throw new UsageError(
-      `Cannot sync "${repo.fullPath}": the server returned an unsafe clone URL or path; refusing to use it`,
-    );
-  }
-}
-
 /**
  * Discovers every repository of every source (all pages, subgroups included, archived ones only
  * when asked), adds explicit `repositories`, drops `exclude`d ones, assigns flat target names
@@ -60,7 +44,6 @@ export async function discoverJobs(sources: readonly SourceHandle[], options: Di
     const key = `${source.platform.host}/${repo.fullPath}`.toLowerCase();
     if (seen.has(key)) return;
     seen.add(key);
-    checkCloneUrl(repo);
     found.push({ repo, source });
   };
   for (const source of sources) {
@@ -81,6 +64,7 @@ export async function discoverJobs(sources: readonly SourceHandle[], options: Di
     return k === r.fullPath.toLowerCase() || k === r.relativePath.toLowerCase();
   };
   const kept = found.filter(({ repo }) => !options.overrides.some((o) => o.exclude && match(o, repo)));
+  for (const { repo, source } of kept) checkCloneUrl(repo, source.platform.host);
   const shallow = options.overrides.filter((o) => o.shallowCloneDepth !== undefined);
   if (shallow.length > 0) {
     options.logger?.warning(

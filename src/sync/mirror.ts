@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { git, type GitAuth } from "../git/git.ts";
@@ -24,10 +24,11 @@ export interface MirrorStepOptions {
 
 /**
  * The persistent mirror cache: one bare repository per source repository under
- * `<root>/mirrors/<host>/<full path>.git`. The remote is configured like `git clone --mirror` but
- * restricted to `refs/heads/*` and `refs/tags/*`, so merge-request, pull and keep-around refs are
- * never downloaded. The first update fetches into `<dir>.partial-*` and renames it into place, so an
- * interrupted first run leaves no half-made mirror; later updates run `git fetch --prune`.
+ * `<root>/mirrors/<host>/<full path>.git`. It is a mirror of `refs/heads/*` and `refs/tags/*` only —
+ * `git clone --mirror` restricted to those two namespaces, so merge-request, pull and keep-around
+ * refs (and the commits only they reach) are never downloaded. The first update clones into
+ * `<dir>.partial-*` and renames it into place, so an interrupted first run leaves no half-made
+ * mirror; later updates run `git fetch --prune`.
  * The URL stored in the mirror's config never carries credentials.
  */
 export class MirrorCache {
@@ -57,24 +58,26 @@ export class MirrorCache {
   async update(dir: string, url: string, options: MirrorStepOptions = {}): Promise<{ created: boolean }> {
     const base = { timeoutMs: options.timeoutMs, logger: options.logger };
     if (existsSync(join(dir, "HEAD"))) {
-      await git(["remote", "set-url", "origin", url], { ...base, cwd: dir });
+      if (!readFileSync(join(dir, "config"), "utf8").includes(`\turl = ${url}\n`)) {
+        await git(["remote", "set-url", "origin", url], { ...base, cwd: dir });
+      }
       await this.#fetch(dir, options);
       return { created: false };
     }
     mkdirSync(dirname(dir), { recursive: true });
     const tmp = `${dir}.partial-${process.pid}-${Math.random().toString(16).slice(2, 8)}`;
     try {
-      await git(["init", "-q", "--bare", tmp], base);
-      await git(["remote", "add", "--mirror=fetch", "origin", url], { ...base, cwd: tmp });
-      await git(["config", "--replace-all", "remote.origin.fetch", "+refs/heads/*:refs/heads/*"], {
-        ...base,
-        cwd: tmp,
+      // `clone --bare` copies exactly refs/heads/* and refs/tags/* in one process; the fetch
+      // refspecs written next make every later `git fetch --prune` mirror the same two namespaces.
+      await git(["clone", "--bare", "--quiet", "--no-local", url, tmp], {
+        auth: options.auth,
+        timeoutMs: options.timeoutMs,
+        logger: options.logger,
       });
-      await git(["config", "--add", "remote.origin.fetch", "+refs/tags/*:refs/tags/*"], {
-        ...base,
-        cwd: tmp,
-      });
-      await this.#fetch(tmp, options);
+      appendFileSync(
+        join(tmp, "config"),
+        '[remote "origin"]\n\tfetch = +refs/heads/*:refs/heads/*\n\tfetch = +refs/tags/*:refs/tags/*\n',
+      );
       rmSync(dir, { recursive: true, force: true });
       renameSync(tmp, dir);
     } catch (e) {

@@ -1,5 +1,6 @@
 import type { GitAuth } from "../git/git.ts";
 import type { Platform, RemoteRepository } from "../platforms/types.ts";
+import { checkCloneUrl } from "./clone_url.ts";
 
 /** Where one source repository goes on one target. */
 export interface Destination {
@@ -74,6 +75,7 @@ export class PlatformTarget implements SyncTarget {
 
   async prepare(): Promise<void> {
     this.#existing = await this.platform.listNamespace(this.options.namespace);
+    for (const repo of this.#existing.values()) checkCloneUrl(repo, this.platform.host);
   }
 
   destination(name: string): Destination {
@@ -94,6 +96,7 @@ export class PlatformTarget implements SyncTarget {
       description: source.description,
       visibility: this.options.visibility ?? "private",
     });
+    checkCloneUrl(created, this.platform.host);
     this.#existing.set(name.toLowerCase(), created);
     return this.destination(name);
   }

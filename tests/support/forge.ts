@@ -70,6 +70,8 @@ export interface ForgeRepo {
   defaultBranch: string;
   /** The bare repository on disk. */
   dir: string;
+  /** Clone URL the API reports instead of the real one (hostile-server tests). */
+  cloneUrl?: string;
 }
 
 /** Options of {@link startForge}. */

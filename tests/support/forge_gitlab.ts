@@ -21,7 +21,7 @@ export function gitlabProjectJson(ctx: RouteContext, r: ForgeRepo): Record<strin
     visibility: r.visibility,
     archived: r.archived,
     namespace: { id: ns?.id, name: ns?.name, path: ns?.name, full_path: nsPath, kind: "group" },
-    http_url_to_repo: `${ctx.forge.url}/${r.fullPath}.git`,
+    http_url_to_repo: r.cloneUrl ?? `${ctx.forge.url}/${r.fullPath}.git`,
     ssh_url_to_repo: `git@${ctx.forge.host.split(":")[0]}:${r.fullPath}.git`,
     web_url: `${ctx.forge.url}/${r.fullPath}`,
   };
@@ -83,6 +83,22 @@ export function gitlabRoutes(ctx: RouteContext): void {
       }).sort((a, b) => a.id - b.id);
       return ctx.paginate(projects.map((r) => gitlabProjectJson(ctx, r)));
     }
+  }
+  if (s[0] === "namespaces" && s.length === 1 && method === "GET") {
+    const search = (url.searchParams.get("search") ?? "").toLowerCase();
+    return ctx.paginate(
+      [...forge.namespaces.values()].filter((n) => n.path.toLowerCase().includes(search)).sort((a, b) =>
+        a.id - b.id
+      )
+        .map((g) => ({
+          id: g.id,
+          name: g.name,
+          path: g.name,
+          kind: "group",
+          full_path: g.path,
+          parent_id: g.parentId ?? null,
+        })),
+    );
   }
   if (s[0] === "namespaces" && s.length === 2 && method === "GET") {
     const g = findGroup(ctx, s[1]);

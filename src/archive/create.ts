@@ -1,23 +1,19 @@
-import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ArchiveError, UsageError } from "../errors.ts";
 import { fetchDependencies } from "../deps/mod.ts";
 import type { DependencyProgress, EcosystemResult, FetchDependenciesOptions } from "../deps/types.ts";
-import { createBundle } from "../git/bundle.ts";
 import type { GitAuth } from "../git/git.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { timestamp } from "../log/session.ts";
 import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
-import { VERSION } from "../version.ts";
 import { commitPartial, PARTIAL_SUFFIX } from "./atomic.ts";
-import { type ClonedSource, cloneSource } from "./clone_source.ts";
-import { type FileEntry, lfsEntryPath, type Manifest } from "./manifest.ts";
+import { buildStage, localFileOf } from "./build_stage.ts";
+import { cloneSource } from "./clone_source.ts";
+import type { Manifest } from "./manifest.ts";
 import { serializeManifest } from "./manifest_json.ts";
-import { RESTORE_SCRIPT_PATH, restoreScript } from "./restore_script.ts";
 import { resolveSource } from "./source.ts";
-import { hashFile, listStagedFiles } from "./staged_files.ts";
 import { type TarEntry, writeTarGz } from "./tar_writer.ts";
 import { verifyArchive, type VerifyReport } from "./verify.ts";
 
@@ -281,72 +277,4 @@ export async function createArchive(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-interface StageInfo {
-  type: "full" | "incremental";
-  name: string;
-  url: string;
-  createdAt: Date;
-  signal?: AbortSignal;
-}
-
-/** Writes repo.bundle and the restore script into `stage`; returns the manifest listing everything. */
-async function buildStage(
-  stage: string,
-  cloned: ClonedSource,
-  deps: EcosystemResult[],
-  info: StageInfo,
-): Promise<Manifest> {
-  const bundle = await createBundle(cloned.gitDir, join(stage, "repo.bundle"), {
-    includeHead: cloned.head !== null,
-    signal: info.signal,
-  });
-  writeFileSync(join(stage, RESTORE_SCRIPT_PATH), restoreScript(), { mode: 0o755 });
-  const files: FileEntry[] = [{ path: "repo.bundle", sha256: bundle.sha256, size: bundle.size }];
-  for (const o of cloned.lfs) files.push({ path: lfsEntryPath(o.oid), sha256: o.oid, size: o.size });
-  for (const f of listStagedFiles(stage, new Set(["repo.bundle"]))) {
-    if (f.path.startsWith("lfs/")) throw new ArchiveError(`Cannot archive "${f.path}": "lfs/" is reserved`);
-    files.push({ path: f.path, sha256: await hashFile(f.file), size: f.size });
-  }
-  const dependencies: Manifest["dependencies"] = {};
-  for (const d of deps) {
-    dependencies[d.ecosystem] = {
-      status: d.status,
-      ...(d.reason ? { reason: d.reason } : {}),
-      packages: d.packages,
-      files: d.files,
-      projects: d.projects,
-    };
-  }
-  return {
-    format_version: 1,
-    archive_id: randomUUID(),
-    type: info.type,
-    created_at: info.createdAt.toISOString(),
-    tool: { name: "repo-cloner", version: VERSION },
-    repository: { name: info.name },
-    source: { url: info.url, default_branch: cloned.defaultBranch, head: cloned.head },
-    refs: cloned.refs,
-    deleted_refs: [],
-    shallow: null,
-    bundle: {
-      path: "repo.bundle",
-      sha256: bundle.sha256,
-      size: bundle.size,
-      prerequisites: bundle.prerequisites,
-      empty: bundle.empty,
-    },
-    base: null,
-    lfs: { objects: cloned.lfs.map((o) => ({ oid: o.oid, size: o.size })) },
-    dependencies,
-    files,
-  };
-}
-
-function localFileOf(entry: FileEntry, stage: string, cloned: ClonedSource): string {
-  if (entry.path.startsWith("lfs/objects/")) {
-    return join(cloned.gitDir, "lfs", "objects", ...entry.path.slice("lfs/objects/".length).split("/"));
-  }
-  return join(stage, ...entry.path.split("/"));
 }

@@ -1,16 +1,15 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ArchiveError, UsageError } from "../errors.ts";
 import { installDependencies } from "../deps/mod.ts";
 import type { DependencyProgress, EcosystemResult, InstallDependenciesOptions } from "../deps/types.ts";
 import type { GitAuth } from "../git/git.ts";
-import { lfsAvailable, lfsPushAll } from "../git/lfs.ts";
-import { pushBranchesAndTags } from "../git/push.ts";
-import { diffRefs, listRefs, lsRemote } from "../git/refs.ts";
+import { lfsAvailable } from "../git/lfs.ts";
+import { lsRemote } from "../git/refs.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { extractVerified } from "./extract.ts";
 import type { Manifest } from "./manifest.ts";
+import { type PushSummary, pushToTarget } from "./push_target.ts";
 import { assertFreeDestination, rebuildRepository } from "./rebuild_repo.ts";
 import { isSafeRepositoryName, resolveTarget } from "./source.ts";
 import type { VerifyReport } from "./verify.ts";
@@ -62,7 +61,7 @@ export interface RestoreArchiveResult {
   report: VerifyReport;
   dependencies: EcosystemResult[];
   /** Present when a target was given. */
-  pushed?: { target: string; refs: number; updated: number; lfsObjects: number };
+  pushed?: PushSummary;
   /** Step durations in ms. */
   timings: { verify: number; restore: number; dependencies: number; push: number; total: number };
 }
@@ -167,42 +166,19 @@ export async function restoreArchive(
     if (target) {
       emit({ kind: "push:start", target: target.displayUrl });
       t = now();
-      const auth = options.targetAuth;
-      if (rebuilt.lfsObjects > 0) {
-        // git-lfs pushes to a local repository only through a file:// URL (a bare path ends in "EOF").
-        const lfsUrl = target.local ? pathToFileURL(target.gitUrl).href : target.gitUrl;
-        await lfsPushAll(rebuilt.dir, lfsUrl, { auth, logger: gitLog });
-      }
-      const refs = await pushBranchesAndTags(rebuilt.dir, target.gitUrl, {
-        auth,
+      pushed = await pushToTarget(rebuilt.dir, target, {
+        auth: options.targetAuth,
         prune: options.prune,
-        logger: gitLog,
-      });
-      const local = await listRefs(rebuilt.dir, { logger: gitLog });
-      const remote = await lsRemote(target.gitUrl, { auth, logger: gitLog });
-      const diff = diffRefs(local, remote);
-      const missing = [...diff.onlyA, ...diff.changed];
-      if (missing.length > 0) {
-        throw new ArchiveError(
-          `Cannot confirm the push to "${target.displayUrl}": the target does not show "${
-            missing[0]
-          }" as pushed. ` +
-            "Check the target's branch protection and hooks",
-        );
-      }
-      timings.push = now() - t;
-      const updated = refs.filter((r) => r.flag !== "=").length;
-      pushed = {
-        target: target.displayUrl,
-        refs: Object.keys(local).length,
-        updated,
         lfsObjects: rebuilt.lfsObjects,
-      };
+        logger: gitLog,
+        signal: options.signal,
+      });
+      timings.push = now() - t;
       log.info("Pushed to target", {
         repository: manifest.repository.name,
         target_url: target.displayUrl,
         branches_synced: rebuilt.branches,
-        refs_updated: updated,
+        refs_updated: pushed.updated,
         lfs_objects: rebuilt.lfsObjects,
         duration_seconds: timings.push / 1000,
         status: "success",

@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ArchiveError } from "../errors.ts";
+import type { EcosystemResult } from "../deps/types.ts";
+import { createBundle } from "../git/bundle.ts";
+import { VERSION } from "../version.ts";
+import type { ClonedSource } from "./clone_source.ts";
+import { type FileEntry, lfsEntryPath, type Manifest } from "./manifest.ts";
+import { RESTORE_SCRIPT_PATH, restoreScript } from "./restore_script.ts";
+import { hashFile, listStagedFiles } from "./staged_files.ts";
+
+/** What the manifest records about the archive being built. */
+export interface StageInfo {
+  type: "full" | "incremental";
+  name: string;
+  url: string;
+  createdAt: Date;
+  signal?: AbortSignal;
+}
+
+/**
+ * Fills the staging directory `stage` (which already holds what the dependencies step wrote under
+ * `dependencies/` and `restore-scripts/`): writes `repo.bundle` (hashed as git writes it) and
+ * `restore-scripts/restore.sh`, hashes every other staged file once, and returns the manifest listing
+ * the bundle, the LFS objects (sha256 = oid, checked again while the tar is written) and every file.
+ * @throws ArchiveError for a staged file in the reserved `lfs/` folder or one that is not regular.
+ */
+export async function buildStage(
+  stage: string,
+  cloned: ClonedSource,
+  deps: EcosystemResult[],
+  info: StageInfo,
+): Promise<Manifest> {
+  const bundle = await createBundle(cloned.gitDir, join(stage, "repo.bundle"), {
+    includeHead: cloned.head !== null,
+    signal: info.signal,
+  });
+  writeFileSync(join(stage, RESTORE_SCRIPT_PATH), restoreScript(), { mode: 0o755 });
+  const files: FileEntry[] = [{ path: "repo.bundle", sha256: bundle.sha256, size: bundle.size }];
+  for (const o of cloned.lfs) files.push({ path: lfsEntryPath(o.oid), sha256: o.oid, size: o.size });
+  for (const f of listStagedFiles(stage, new Set(["repo.bundle"]))) {
+    if (f.path.startsWith("lfs/")) throw new ArchiveError(`Cannot archive "${f.path}": "lfs/" is reserved`);
+    files.push({ path: f.path, sha256: await hashFile(f.file), size: f.size });
+  }
+  const dependencies: Manifest["dependencies"] = {};
+  for (const d of deps) {
+    dependencies[d.ecosystem] = {
+      status: d.status,
+      ...(d.reason ? { reason: d.reason } : {}),
+      packages: d.packages,
+      files: d.files,
+      projects: d.projects,
+    };
+  }
+  return {
+    format_version: 1,
+    archive_id: randomUUID(),
+    type: info.type,
+    created_at: info.createdAt.toISOString(),
+    tool: { name: "repo-cloner", version: VERSION },
+    repository: { name: info.name },
+    source: { url: info.url, default_branch: cloned.defaultBranch, head: cloned.head },
+    refs: cloned.refs,
+    deleted_refs: [],
+    shallow: null,
+    bundle: {
+      path: "repo.bundle",
+      sha256: bundle.sha256,
+      size: bundle.size,
+      prerequisites: bundle.prerequisites,
+      empty: bundle.empty,
+    },
+    base: null,
+    lfs: { objects: cloned.lfs.map((o) => ({ oid: o.oid, size: o.size })) },
+    dependencies,
+    files,
+  };
+}
+
+/** Where the bytes of a listed entry are on disk: LFS objects stay in the clone's store. */
+export function localFileOf(entry: FileEntry, stage: string, cloned: ClonedSource): string {
+  if (entry.path.startsWith("lfs/objects/")) {
+    return join(cloned.gitDir, "lfs", "objects", ...entry.path.slice("lfs/objects/".length).split("/"));
+  }
+  return join(stage, ...entry.path.split("/"));
+}

@@ -19,6 +19,8 @@ export interface EcosystemResult {
   projects: string[];
   /** Files written, relative to the archive root (e.g. "dependencies/python/manifest.json"). */
   files: string[];
+  /** Total size of the files written, in bytes (fetch only). */
+  bytes?: number;
 }
 
 /** Progress callback: the CLI renders these as the spec's "Python: Fetching from PyPI..." lines. */

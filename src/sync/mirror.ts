@@ -41,6 +41,11 @@ export class MirrorCache {
     return join(this.root, "mirrors", safeHost, `${safePath}.git`);
   }
 
+  /** True when a mirror exists at `dir`. */
+  has(dir: string): boolean {
+    return existsSync(join(dir, "HEAD"));
+  }
+
   /** Branches and tags of an existing mirror; empty when there is none yet. */
   async refs(dir: string, options: MirrorStepOptions = {}): Promise<RefMap> {
     if (!existsSync(join(dir, "HEAD"))) return new Map();

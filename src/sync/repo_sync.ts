@@ -39,7 +39,8 @@ export interface AttemptResult {
 /**
  * One attempt at syncing one repository: `ls-remote` both sides; when every target already has
  * every source branch and tag, stop (no fetch, no push). Otherwise bring the mirror up to date (only
- * when its refs differ from the source's), then per target: create the repository if missing, plan
+ * when its refs differ from the source's; a repository never seen before that a target lacks is
+ * cloned straight away, without the source `ls-remote`), then per target: create the repository if missing, plan
  * each ref ({@link planRefs}), count the commits new to the target and push branches and tags —
  * never forced. Throws TransientError / AuthError / RepoClonerError; the caller retries.
  */
@@ -50,7 +51,21 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
     return left;
   };
   const gitOpts = (auth?: GitAuth, cwd?: string) => ({ auth, cwd, timeoutMs: t(), logger: ctx.logger });
-  const sourceRefs = await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
+  const dir = ctx.cache.pathFor(job.sourceHost, job.source.fullPath);
+  const pull = async () => {
+    await ctx.cache.update(dir, job.source.cloneUrl, gitOpts(job.sourceAuth)).catch((e) => {
+      throw withWho(e, job.sourceWho);
+    });
+    return await ctx.cache.refs(dir, gitOpts());
+  };
+  // First sight of a repository that some target lacks: the clone is needed whatever ls-remote
+  // would say, so skip it and let the fresh mirror's refs stand for the source's.
+  const firstClone = !ctx.cache.has(dir) && ctx.targets.some((x) => !x.destination(job.name).exists);
+  let local = firstClone ? await pull() : await ctx.cache.refs(dir, gitOpts());
+  let fetched = firstClone;
+  const sourceRefs = firstClone
+    ? local
+    : await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
   const states: Array<{ target: SyncTarget; dest: Destination; refs: RefMap }> = [];
   for (const target of ctx.targets) {
     const dest = target.destination(job.name);
@@ -71,16 +86,9 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
     diverged: [],
     plan: [],
   });
-  if (needy.length === 0) return { fetched: false, targets: states.map(outcome) };
-
-  const dir = ctx.cache.pathFor(job.sourceHost, job.source.fullPath);
-  let local = await ctx.cache.refs(dir, gitOpts());
-  let fetched = false;
-  if (!sameRefs(local, sourceRefs)) {
-    await ctx.cache.update(dir, job.source.cloneUrl, gitOpts(job.sourceAuth)).catch((e) => {
-      throw withWho(e, job.sourceWho);
-    });
-    local = await ctx.cache.refs(dir, gitOpts());
+  if (needy.length === 0) return { fetched, targets: states.map(outcome) };
+  if (!fetched && !sameRefs(local, sourceRefs)) {
+    local = await pull();
     fetched = true;
   }
 

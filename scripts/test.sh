@@ -17,7 +17,8 @@ echo "== test"
 mkdir -p tests/artifacts
 log=tests/artifacts/deno-test.log
 set +e
-deno test -A --frozen --parallel "${@:-tests/ src/}" 2>&1 | tee "$log"
+if [ "$#" -eq 0 ]; then set -- tests/ src/; fi
+deno test -A --frozen --parallel "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 # A plain closing line that any CI reader understands.

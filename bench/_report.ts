@@ -139,11 +139,11 @@ export function renderTable(r: Results): string {
   r.verdicts = verdicts(r);
   const m = r.machine;
   const lines = [
-    `archive benchmark${
-      r.smoke ? " (SMOKE: tiny repository, numbers mean nothing)" : ""
-    } — ${m.cores} cores ${m.cpu}, ${m.mem_gib} GiB, load ${(m.loadavg_before as number[])[0].toFixed(2)}→${
-      (m.loadavg_after as number[])[0].toFixed(2)
-    }`,
+    `archive benchmark${r.smoke ? " (SMOKE: tiny repository, numbers mean nothing)" : ""}${
+      m.sha_extensions_masked ? " (SHA extensions masked for OpenSSL: --no-sha-ni)" : ""
+    } — ${m.cores} cores ${m.cpu}${m.sha_ni ? " (sha_ni)" : ""}, ${m.mem_gib} GiB, load ${
+      (m.loadavg_before as number[])[0].toFixed(2)
+    }→${(m.loadavg_after as number[])[0].toFixed(2)}`,
     `repository: ${r.repo.commits} commits, ${r.repo.refs} refs, pack ${
       mib(r.repo.size_pack_bytes)
     }; source ${r.source}; ${r.runs} runs per side, alternating`,
@@ -202,6 +202,16 @@ export function renderTable(r: Results): string {
       }; create median ${inc.incremental_create_median_s} s vs full ${inc.full_create_median_s} s; ` +
         `chain verify ${(inc.chain_verify as { wall_s: number }).wall_s} s`,
     );
+  }
+  for (const side of ["ours", "verify"]) {
+    const noisy = r.samples[side].find((x) => x.code === 0 && x.stderrTail.trim() !== "");
+    if (noisy) {
+      lines.push(
+        `note: a successful repo-cloner ${side === "ours" ? "create" : "verify"} wrote to stderr: ${
+          noisy.stderrTail.split("\n")[0]
+        }`,
+      );
+    }
   }
   lines.push("", pad(["target", "measured", "wanted", "verdict"]));
   for (const v of r.verdicts) {

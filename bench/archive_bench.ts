@@ -4,13 +4,15 @@
  *
  *   deno run -A bench/archive_bench.ts [--smoke] [--runs 3] [--drop-caches] [--source url|path]
  *        [--binary dist/repo-cloner] [--commits N] [--random-mb M] [--incremental] [--no-memory] [--strict]
+ *        [--no-sha-ni] [--label NAME]
  *
  * Each comparison runs both sides in the same process, alternating (A B, B A, …), on the same source and
- * disk, and reports medians and ratios. Writes bench/out/results.json (results-smoke.json in smoke mode).
+ * disk, and reports medians and ratios. Writes bench/out/results.json (results-<label>.json with --label,
+ * results-smoke.json in smoke mode).
  */
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_PARAMS, ensureBenchRepo, type RepoParams } from "./gen_repo.ts";
@@ -33,6 +35,8 @@ const { values: opt } = parseArgs({
     incremental: { type: "boolean", default: false },
     "no-memory": { type: "boolean", default: false },
     strict: { type: "boolean", default: false },
+    "no-sha-ni": { type: "boolean", default: false },
+    label: { type: "string" },
     out: { type: "string", default: join(root, "bench/out") },
   },
 });
@@ -53,6 +57,11 @@ const params: RepoParams = {
   commits: Number(opt.commits ?? base.commits),
   randomMb: Number(opt["random-mb"] ?? base.randomMb),
 };
+if (opt["no-sha-ni"]) {
+  // Emulates a CPU without the SHA extensions for OpenSSL/BoringSSL (our binary's node:crypto);
+  // sha256sum and git use their own portable code and never used them.
+  process.env.OPENSSL_ia32cap = ":~0x20000000";
+}
 const outDir = resolve(opt.out);
 const work = join(outDir, "work");
 mkdirSync(work, { recursive: true });
@@ -146,6 +155,8 @@ const results: Results = {
     git: spawnSync("git", ["--version"], { encoding: "utf8" }).stdout.trim(),
     gzip: spawnSync("gzip", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0],
     drop_caches: opt["drop-caches"],
+    sha_extensions_masked: opt["no-sha-ni"],
+    sha_ni: readFileSync("/proc/cpuinfo", "utf8").includes(" sha_ni"),
   },
   binary,
   repo,
@@ -159,7 +170,8 @@ const results: Results = {
   samples: { shell, ours, sha, verify },
 };
 const table = renderTable(results);
-const file = join(outDir, smoke ? "results-smoke.json" : "results.json");
+const label = opt.label ?? (smoke ? "smoke" : "");
+const file = join(outDir, label ? `results-${label.replace(/[^A-Za-z0-9_-]+/g, "_")}.json` : "results.json");
 writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 console.log(table);
 console.log(`results: ${file}`);

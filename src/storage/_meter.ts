@@ -30,10 +30,13 @@ export class Meter extends Transform {
   #partMd5?: Hash;
   #partBytes = 0;
   #partDigests: Buffer[] = [];
+  #wholeMd5?: Hash;
+  #wholeHex?: string;
 
   constructor(options: MeterOptions) {
     super();
     this.#options = options;
+    if (options.partSize) this.#wholeMd5 = createHash("md5");
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -45,7 +48,10 @@ export class Meter extends Transform {
       return;
     }
     this.#hash.update(buf);
-    if (this.#options.partSize) this.#md5(buf);
+    if (this.#wholeMd5) {
+      this.#wholeMd5.update(buf);
+      this.#md5(buf);
+    }
     this.#options.onBytes?.(this.bytes);
     done(null, buf);
   }
@@ -64,14 +70,20 @@ export class Meter extends Transform {
   }
 
   /**
-   * The ETag S3 computes for these bytes when uploaded in parts of `partSize` (lib-storage's split):
-   * MD5 of the body for a single-part upload, else MD5 of the part MD5s plus "-<parts>".
+   * ETags a store may compute for these bytes, uploaded in parts of `partSize` (lib-storage's split):
+   * AWS's (MD5 of the body for a single-part upload, else MD5 of the part MD5s plus "-<parts>") and
+   * the whole-body MD5 some S3-compatible stores (s3rver) use for multipart objects too.
+   * Empty unless `partSize` was set. Call after the stream ended.
    */
-  etag(): string | undefined {
-    if (!this.#options.partSize) return undefined;
+  etags(): string[] {
+    if (!this.#wholeMd5) return [];
+    this.#wholeHex ??= this.#wholeMd5.digest("hex");
     const parts = this.#partDigests;
-    if (parts.length <= 1) return (parts[0] ?? createHash("md5").digest()).toString("hex");
-    return `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`;
+    if (parts.length <= 1) return [this.#wholeHex];
+    return [
+      `${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-${parts.length}`,
+      this.#wholeHex,
+    ];
   }
 
   #md5(buf: Buffer): void {

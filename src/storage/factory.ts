@@ -7,7 +7,12 @@ import { UsageError } from "../errors.ts";
 import { redactor } from "../log/redact.ts";
 import { LocalStorage } from "./local.ts";
 import { S3Storage } from "./s3.ts";
-import { type S3Settings, type ServerSideEncryption, validateS3Settings } from "./s3_client.ts";
+import {
+  type S3ClientOptions,
+  type S3Settings,
+  type ServerSideEncryption,
+  validateS3Settings,
+} from "./s3_client.ts";
 import type { Storage } from "./types.ts";
 import { formatStorageUrl, parseStorageUrl, splitKey } from "./url.ts";
 
@@ -25,6 +30,8 @@ export interface StorageFactoryOptions {
   env?: Record<string, string | undefined>;
   /** Applied to s3:// locations. */
   s3?: S3Extras;
+  /** Explicit AWS credentials (embedding, tests). Default: the SDK's default provider chain. */
+  credentials?: S3ClientOptions["credentials"];
   /** Base for relative local paths. Default process.cwd(). */
   cwd?: string;
 }
@@ -40,7 +47,7 @@ export function createStorage(spec: StorageSpec, options: StorageFactoryOptions 
   redactor.add(env.AWS_SESSION_TOKEN);
   const { type: _type, ...settings } = spec;
   validateS3Settings(settings);
-  return new S3Storage(settings, { env });
+  return new S3Storage(settings, { env, credentials: options.credentials });
 }
 
 /**

@@ -4,6 +4,7 @@
  * as `x-amz-meta-sha256` metadata, checked after every upload.
  */
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -18,7 +19,7 @@ import { pipeline } from "node:stream/promises";
 import { Meter } from "./_meter.ts";
 import { classifyStorageError, StorageError } from "./errors.ts";
 import { retainArchives, type RetentionResult } from "./retention.ts";
-import { createS3Client, type S3Settings } from "./s3_client.ts";
+import { createS3Client, type S3ClientOptions, type S3Settings } from "./s3_client.ts";
 import type { ObjectInfo, PutOptions, PutResult, Storage } from "./types.ts";
 import { hashObject } from "./transfer.ts";
 import { joinKey, validateKey } from "./url.ts";
@@ -44,14 +45,14 @@ export class S3Storage implements Storage {
    */
   constructor(
     settings: S3Settings,
-    options: { client?: S3Client; env?: Record<string, string | undefined> } = {},
+    options: S3ClientOptions & { client?: S3Client } = {},
   ) {
     this.#settings = settings;
     this.bucket = settings.bucket;
     this.prefix = joinKey(settings.prefix ?? "");
     if (this.prefix !== "") validateKey(this.prefix, { what: `prefix "${settings.prefix}"` });
     this.location = this.prefix ? `s3://${this.bucket}/${this.prefix}` : `s3://${this.bucket}`;
-    this.client = options.client ?? createS3Client(settings, options.env);
+    this.client = options.client ?? createS3Client(settings, options);
   }
 
   /** `s3://bucket/prefix/key`. @throws TypeError for an invalid key. */
@@ -77,14 +78,16 @@ export class S3Storage implements Storage {
     const objectKey = this.#objectKey(key);
     const partSize = this.#settings.partSize ?? partSizeFor(options.size);
     const meter = new Meter({ url, sha256, size: options.size, partSize });
+    let streamError: unknown;
+    meter.once("error", (e) => streamError ??= e);
     pipeline(body, meter).catch(() => {}); // failures reach the upload through `meter`
-    const onAbort = () => meter.destroy(Object.assign(new Error("Upload aborted"), { name: "AbortError" }));
-    options.signal?.addEventListener("abort", onAbort, { once: true });
     const upload = new Upload({
       client: this.client,
       partSize,
       queueSize: this.#settings.queueSize ?? 4,
-      leavePartsOnError: false,
+      // We abort failed uploads ourselves: lib-storage's own abort replaces the real error with the
+      // abort's when that fails (s3rver has no AbortMultipartUpload).
+      leavePartsOnError: true,
       params: {
         Bucket: this.bucket,
         Key: objectKey,
@@ -97,6 +100,13 @@ export class S3Storage implements Storage {
         SSEKMSKeyId: this.#settings.kmsKeyId,
       },
     });
+    // Abort: stop reading and reject at once. lib-storage does not cancel parts in flight; they finish or
+    // time out in the background and the upload is never completed.
+    const onAbort = () => {
+      meter.destroy(Object.assign(new Error("Upload aborted"), { name: "AbortError" }));
+      void upload.abort();
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     upload.on(
       "httpUploadProgress",
       (p) => options.onProgress?.({ bytes: p.loaded ?? 0, total: options.size }),
@@ -104,9 +114,11 @@ export class S3Storage implements Storage {
     try {
       if (options.signal?.aborted) onAbort();
       await upload.done();
-    } catch (error) {
+    } catch (caught) {
       meter.destroy();
       body.destroy();
+      await this.#abortMultipart(objectKey, upload.uploadId);
+      const error = streamError instanceof StorageError ? streamError : caught;
       if ((error as Error)?.name === "AbortError") {
         throw new StorageError(`Cannot upload to "${url}": aborted; nothing was stored`, { cause: error });
       }
@@ -197,6 +209,15 @@ export class S3Storage implements Storage {
     return retainArchives(this, repoName, { keepNewest, dryRun: options.dryRun });
   }
 
+  /** Best-effort AbortMultipartUpload so no parts linger; the upload was never completed either way. */
+  async #abortMultipart(objectKey: string, uploadId: string | undefined): Promise<void> {
+    if (!uploadId) return;
+    await this.client.send(
+      new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId }),
+    )
+      .catch(() => {});
+  }
+
   #objectKey(key: string): string {
     validateKey(key);
     return joinKey(this.prefix, key);
@@ -242,7 +263,7 @@ export class S3Storage implements Storage {
     const etag = head.ETag?.replace(/"/g, "") ?? "";
     const md5Style = /^[0-9a-f]{32}(-\d+)?$/.test(etag) &&
       !this.#settings.serverSideEncryption?.startsWith("aws:kms");
-    if (!readBack && md5Style && etag === meter.etag()) return "size+sha256+etag";
+    if (!readBack && md5Style && meter.etags().includes(etag)) return "size+sha256+etag";
     if (!readBack && !md5Style) return "size+sha256";
     const again = await hashObject(this, key);
     if (again.sha256 !== meter.sha256 || again.size !== meter.bytes) {

@@ -3,7 +3,7 @@
  * endpoint is given, `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` come from the SDK's own default chains
  * (env, shared config and credentials files, SSO, web identity, container and instance roles).
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { UsageError } from "../errors.ts";
 import { isBucketName } from "./url.ts";
 
@@ -40,6 +40,12 @@ export interface S3Settings {
   partSize?: number;
   /** Parts uploaded in parallel. Default 4 (memory ≈ queueSize × partSize). */
   queueSize?: number;
+}
+
+/** Injection points of {@link createS3Client}; everything else comes from {@link S3Settings}. */
+export interface S3ClientOptions {
+  env?: Record<string, string | undefined>;
+  credentials?: S3ClientConfig["credentials"];
 }
 
 const SSE_MODES: readonly string[] = ["AES256", "aws:kms", "aws:kms:dsse"];
@@ -84,13 +90,13 @@ export function validateS3Settings(settings: S3Settings): void {
 /**
  * Builds the S3 client: request/response checksums only "WHEN_REQUIRED" (S3-compatible stores such as
  * s3rver reject the SDK's default CRC32 trailers), region redirects followed, bounded timeouts and retries.
- * @param env read only for AWS_DEFAULT_REGION (which the JS SDK ignores) and to see whether an
+ * @param options.env read only for AWS_DEFAULT_REGION (which the JS SDK ignores) and to see whether an
  *   endpoint is configured by AWS_ENDPOINT_URL(_S3). Default `process.env`.
+ * @param options.credentials explicit credentials or provider, for embedding and tests. Default: the
+ *   SDK's default provider chain (never our own).
  */
-export function createS3Client(
-  settings: S3Settings,
-  env: Record<string, string | undefined> = process.env,
-): S3Client {
+export function createS3Client(settings: S3Settings, options: S3ClientOptions = {}): S3Client {
+  const env = options.env ?? process.env;
   const endpointFromEnv = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL) &&
     !/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? "");
   return new S3Client({
@@ -101,6 +107,7 @@ export function createS3Client(
     responseChecksumValidation: "WHEN_REQUIRED",
     followRegionRedirects: true,
     maxAttempts: settings.maxAttempts ?? 4,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     requestHandler: {
       connectionTimeout: settings.connectionTimeoutMs ?? 10_000,
       requestTimeout: settings.requestTimeoutMs ?? 120_000,

@@ -54,6 +54,7 @@ function accessKeyOf(req: IncomingMessage): string | undefined {
 export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
   const log: ProxyLogEntry[] = [];
   const sockets = new Set<Socket>();
+  const upstreams = new Set<ReturnType<typeof request>>();
   let forwarded = 0;
   let tripped = false;
   const limit = options.dropAfterBytes ?? options.holdAfterBytes;
@@ -86,6 +87,8 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
+    upstreams.add(upstream);
+    upstream.on("close", () => upstreams.delete(upstream));
     upstream.on("error", () => req.socket.destroy());
     req.on("data", (chunk: Buffer) => {
       forwarded += chunk.length;
@@ -123,6 +126,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
+        for (const u of upstreams) u.destroy();
         server.close(() => resolve());
       }),
   };

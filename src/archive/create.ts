@@ -8,7 +8,7 @@ import type { GitAuth } from "../git/git.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { timestamp } from "../log/session.ts";
 import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
-import { commitPartial, PARTIAL_SUFFIX } from "./atomic.ts";
+import { commitPartial, PARTIAL_SUFFIX } from "../fs/atomic_write.ts";
 import { buildStage, localFileOf } from "./build_stage.ts";
 import { cloneSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";

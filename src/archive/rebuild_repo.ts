@@ -14,7 +14,7 @@ import type { ModuleLogger } from "../log/logger.ts";
 import { git, GitError } from "../git/git.ts";
 import { lfsCheckout, lfsInstallLocal } from "../git/lfs.ts";
 import { diffRefs, listRefs } from "../git/refs.ts";
-import { fsyncPath } from "./atomic.ts";
+import { fsyncPath } from "../fs/atomic_write.ts";
 import { lfsEntryPath, type Manifest } from "./manifest.ts";
 
 /** The rebuilt repository. */

@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tarStream from "tar-stream";
 import { ArchiveError } from "../errors.ts";
-import { fsyncPath } from "./atomic.ts";
+import { fsyncPath } from "../fs/atomic_write.ts";
 
 /** An entry given as bytes (manifest.json, small generated files). */
 export interface TarBytesEntry {

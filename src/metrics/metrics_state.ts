@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { MetricsSnapshot } from "./registry.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /**
  * Reads a snapshot saved by {@link saveMetricsState}. A missing file is a first run (undefined); an
@@ -40,5 +40,5 @@ export function loadMetricsState(
 
 /** Saves a snapshot atomically (temporary file, fsync, rename). @throws Error from node:fs. */
 export function saveMetricsState(path: string, snapshot: MetricsSnapshot): void {
-  writeFileAtomic(path, JSON.stringify(snapshot) + "\n", { mode: 0o600 });
+  writeFileAtomic(path, JSON.stringify(snapshot) + "\n", { mode: 0o600, createDir: true });
 }

@@ -1,5 +1,5 @@
 import type { RepoClonerMetrics } from "./registry.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /**
  * Writes the metrics for the node_exporter textfile collector
@@ -8,5 +8,5 @@ import { writeFileAtomic } from "./atomic_write.ts";
  * @throws Error from node:fs when the directory cannot be written.
  */
 export async function writeTextfile(path: string, metrics: RepoClonerMetrics): Promise<void> {
-  writeFileAtomic(path, await metrics.text(), { mode: 0o644 });
+  writeFileAtomic(path, await metrics.text(), { mode: 0o644, createDir: true });
 }

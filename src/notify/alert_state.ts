@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../metrics/atomic_write.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /** A notification channel. */
 export type Channel = "slack" | "pagerduty";
@@ -68,5 +68,5 @@ export function loadAlertState(path: string, options: { onProblem?: (m: string) 
 
 /** Writes the alert state atomically. @throws Error from node:fs. */
 export function saveAlertState(path: string, state: AlertState): void {
-  writeFileAtomic(path, JSON.stringify(state, null, 2) + "\n", { mode: 0o600 });
+  writeFileAtomic(path, JSON.stringify(state, null, 2) + "\n", { mode: 0o600, createDir: true });
 }

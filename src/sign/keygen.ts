@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import { UsageError } from "../errors.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 import { generateEd25519 } from "./_ed25519.ts";
 import { encodePublicKey, encodeSecretKeyFile, formatKeyId } from "./minisign_format.ts";
 import { encryptSecretKey, type SecretKey } from "./secret_key.ts";

@@ -10,7 +10,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { VerificationError } from "../errors.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /** File name of the restore side's state (highest sequence restored per repository). */
 export const SEQUENCE_STATE_FILE = "signature-sequence.json";

@@ -2,7 +2,7 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { ArchiveError } from "../errors.ts";
-import { writeFileAtomic } from "./_atomic_write.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 import { ed25519Sign, ed25519Verify } from "./_ed25519.ts";
 import { blake2b512File } from "./_hash_file.ts";
 import { encodeSignature, formatKeyId, TRUSTED_COMMENT_MAX_BYTES } from "./minisign_format.ts";

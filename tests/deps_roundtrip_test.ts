@@ -167,4 +167,27 @@ Deno.test("fetchDependencies() carries a Python + Node.js repository and install
     assert.match(js, /@acme\/util@1\.0\.0/);
     assert.equal(servers.pypi.log.length + servers.npm.log.length, before, "no request reached a registry");
   });
+
+  await t.step("the restore-scripts a person runs by hand install the same, offline", () => {
+    const before = servers.pypi.log.length + servers.npm.log.length;
+    const byHand = join(dir, "by-hand");
+    execFileSync("git", ["clone", "-q", work, byHand]);
+    const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? "/root" };
+    for (const script of ["setup-python.sh", "setup-nodejs.sh"]) {
+      execFileSync("sh", [join(stage, "restore-scripts", script), byHand], { env, stdio: "pipe" });
+    }
+    const out = execFileSync(join(byHand, ".venv/bin/python"), [
+      "-c",
+      "import alpha, gamma; print(gamma.VALUE)",
+    ], {
+      encoding: "utf8",
+    });
+    assert.equal(out.trim(), "gamma-src==0.3");
+    const js = execFileSync("node", ["-e", "console.log(require('leaf'), require('@acme/util'))"], {
+      cwd: byHand,
+      encoding: "utf8",
+    });
+    assert.equal(js.trim(), "leaf@1.0.0 @acme/util@1.0.0");
+    assert.equal(servers.pypi.log.length + servers.npm.log.length, before, "no request reached a registry");
+  });
 });

@@ -15,6 +15,9 @@ interface CreateFlags {
   name?: string;
   dependencies?: boolean;
   strictDependencies?: boolean;
+  pythonVersion?: string;
+  platform?: string[];
+  onlyBinary?: string;
   lfs?: boolean;
   storage?: string;
   storagePath?: string;
@@ -43,6 +46,16 @@ export function registerArchiveCreate(archive: Command): void {
     .option("--name <name>", "repository name used in the archive name (default: from the source)")
     .option("--no-dependencies", "do not fetch dependencies (INCLUDE_DEPENDENCIES=false)")
     .option("--strict-dependencies", "fail instead of warning when dependencies cannot be fetched")
+    .option(
+      "--python-version <ver>",
+      "pip download for this Python version on the air-gapped host (e.g. 3.9)",
+    )
+    .option(
+      "--platform <tag>",
+      "pip download for this platform tag, repeatable (e.g. manylinux2014_x86_64)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option("--only-binary <spec>", "pip --only-binary (default :all: with --python-version/--platform)")
     .option("--no-lfs", "leave Git LFS objects out")
     .addOption(
       new Option("--storage <type>", "copy the archive to storage").choices(["local", "s3"]).env(
@@ -90,7 +103,15 @@ export function registerArchiveCreate(archive: Command): void {
         name: flags.name,
         auth: sourceAuth(source, ctx.env),
         includeDependencies,
-        dependencies: { strict: flags.strictDependencies ?? false, env: ctx.env },
+        dependencies: {
+          strict: flags.strictDependencies ?? false,
+          env: ctx.env,
+          pip: {
+            pythonVersion: flags.pythonVersion,
+            platforms: flags.platform,
+            onlyBinary: flags.onlyBinary,
+          },
+        },
         includeLfs,
         storage,
         logger: ctx.logger,

@@ -51,6 +51,14 @@ export function restoreEventRenderer(t: Terminal): (e: RestoreEvent) => void {
         return renderDependencyProgress(t, e.event, 0);
       case "deps:done":
         if (e.results.length === 0) return t.line(`   Skipped: the archive carries no dependencies`);
+        if (e.results.some((r) => r.status !== "included")) {
+          const missing = e.results.filter((r) => r.status !== "included").map((r) => r.label).join(", ");
+          return t.line(
+            `   ${t.style("yellow", "⚠")} Dependencies not installed for: ${missing} (${
+              formatSeconds(e.ms)
+            })`,
+          );
+        }
         return t.line(`   ${ok} Dependencies installed (${formatSeconds(e.ms)})`);
       case "push:start":
         t.line();

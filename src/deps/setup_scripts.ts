@@ -41,12 +41,13 @@ export function nodeSetupScript(manifest: NodeManifest): string {
     HEADER.replace("SCRIPT", "setup-nodejs.sh"),
     `DEPS="$HERE/../dependencies/nodejs"`,
     `command -v npm >/dev/null 2>&1 || { echo "npm is not installed: install Node.js with npm and rerun; the repository itself is already restored" >&2; exit 1; }`,
-    `EMPTY=$(mktemp)`,
-    `trap 'rm -f "$EMPTY"' EXIT`,
+    `EMPTY_USER=$(mktemp)`,
+    `EMPTY_GLOBAL=$(mktemp)`,
+    `trap 'rm -f "$EMPTY_USER" "$EMPTY_GLOBAL"' EXIT`,
     `export npm_config_cache="$DEPS/${manifest.cache}" npm_config_offline=true npm_config_registry=${
       shQuote(manifest.registry || DEAD_URL)
     }`,
-    `export npm_config_userconfig="$EMPTY" npm_config_globalconfig="$EMPTY" npm_config_proxy=${DEAD_URL} npm_config_https_proxy=${DEAD_URL}`,
+    `export npm_config_userconfig="$EMPTY_USER" npm_config_globalconfig="$EMPTY_GLOBAL" npm_config_proxy=${DEAD_URL} npm_config_https_proxy=${DEAD_URL}`,
     `# Install scripts stay off; set ALLOW_INSTALL_SCRIPTS=1 to run them.`,
     `SCRIPTS=--ignore-scripts`,
     `[ "\${ALLOW_INSTALL_SCRIPTS:-0}" = 1 ] && SCRIPTS=`,

@@ -6,13 +6,15 @@ import { buildProgram } from "./src/cli/program.ts";
 import { openContexts } from "./src/cli/context.ts";
 import { ExitCode, exitCodeOf, RepoClonerError } from "./src/errors.ts";
 import { redactor } from "./src/log/redact.ts";
+import { explainSystemError } from "./src/fs/system_error.ts";
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: "user" });
     return process.exitCode && typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
-  } catch (error) {
+  } catch (thrown) {
+    const error = explainSystemError(thrown);
     if (error instanceof CommanderError) {
       if (
         error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.exitCode === 0

@@ -83,6 +83,9 @@ export function writeFileAtomic(
   } catch (error) {
     closeSync(fd);
     removeQuietly(tmp);
+    // write(2) errors carry no path; name the file the caller asked for.
+    const e = error as NodeJS.ErrnoException;
+    if (e && typeof e === "object" && e.path === undefined) e.path = path;
     throw error;
   }
   closeSync(fd);

@@ -112,16 +112,26 @@ export function gitEnv(options: GitOptions = {}): Record<string, string> {
 
 /**
  * Starts git with the hardened environment. Arguments are always an array; the command line is
- * logged at debug level, redacted. The process leads its own group so a timeout kills the tree.
+ * logged at debug level, redacted. The process leads its own group so a timeout or `options.signal`
+ * (also one aborted before the call) kills the whole tree.
  */
 export function spawnGit(args: string[], options: GitOptions = {}): ChildProcess {
   (options.logger ?? nullLogger()).debug(`git ${redactor.redact(args.join(" "))}`, { cwd: options.cwd });
-  return spawn("git", args, {
+  const child = spawn("git", args, {
     cwd: options.cwd,
     env: gitEnv(options),
     detached: true,
     stdio: [options.input === undefined ? "ignore" : "pipe", options.stdoutFd ?? "pipe", "pipe"],
   });
+  // A signal that fired before this spawn never fires again: kill at once, or on abort.
+  const signal = options.signal;
+  if (signal?.aborted) killTree(child);
+  else if (signal) {
+    const onAbort = () => killTree(child);
+    signal.addEventListener("abort", onAbort, { once: true });
+    child.once("close", () => signal.removeEventListener("abort", onAbort));
+  }
+  return child;
 }
 
 /** Kills a detached child's whole process group. */
@@ -149,7 +159,7 @@ export function git(args: string[], options: GitOptions = {}): Promise<GitResult
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    let aborted = false;
+    let aborted = options.signal?.aborted ?? false;
     const timer = options.timeoutMs
       ? setTimeout(() => {
         timedOut = true;

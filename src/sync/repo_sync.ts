@@ -4,7 +4,8 @@ import type { ModuleLogger } from "../log/logger.ts";
 import type { RemoteRepository } from "../platforms/types.ts";
 import type { MirrorCache } from "./mirror.ts";
 import { planRefs, type RefPlanEntry, refsNeedingAncestry } from "./plan.ts";
-import { parseLsRemote, type RefMap, sameRefs, shortRef, targetUpToDate } from "./refs.ts";
+import { type RefMap, sameRefs, shortRef, targetUpToDate } from "./refs.ts";
+import { listRemoteRefs } from "./remote_refs.ts";
 import type { Destination, SyncTarget } from "./target.ts";
 import type { TargetOutcome } from "./types.ts";
 
@@ -163,10 +164,15 @@ async function syncTarget(
   if (out.diverged.length > 0 && !ctx.dryRun) out.status = "diverged";
 }
 
+/** `ls-remote --heads --tags` of one side ({@link listRemoteRefs}), auth errors naming the side. */
 async function lsRemote(url: string, opts: GitOptions, who: string): Promise<RefMap> {
   try {
-    const r = await git(["ls-remote", "--heads", "--tags", url], opts);
-    return parseLsRemote(r.stdout);
+    return await listRemoteRefs(url, {
+      auth: opts.auth,
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      who,
+      logger: opts.logger,
+    });
   } catch (e) {
     throw withWho(e, who);
   }

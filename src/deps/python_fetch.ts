@@ -69,13 +69,19 @@ export async function fetchPython(
     if (reqFiles.length > 0) {
       await pip(
         [...base, ...reqFiles.flatMap((f) => ["-r", f]), ...(noDeps ? ["--no-deps"] : []), ...target],
-        {
-          cwd: join(ws, project.root),
-          env,
-          indexes,
-          logger: options.logger,
-        },
-      );
+        { cwd: join(ws, project.root), env, indexes, logger: options.logger },
+      ).catch((e) => {
+        if (!(e instanceof DependencyError) || e.kind !== "not_found" || !target.includes("--only-binary")) {
+          throw e;
+        }
+        throw new DependencyError(
+          `${e.message} as a wheel for the target (--only-binary ${
+            target[target.indexOf("--only-binary") + 1]
+          }` +
+            " with --python-version/--platform: a package with no matching wheel cannot be fetched)",
+          { ecosystem: "python", kind: "not_found" },
+        );
+      });
     }
     const runtime = await inspect(dl, env, options.logger);
     const needs = [...new Set(runtime.flatMap((p) => p.build_requires ?? []))];

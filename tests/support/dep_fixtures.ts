@@ -20,6 +20,8 @@ export const PY_FIXTURES: PyFixture[] = [
   { name: "beta", version: "1.2", module: "beta", license: "Apache-2.0" },
   { name: "gamma-src", version: "0.3", module: "gamma", kind: "sdist", license: "BSD-3-Clause" },
   { name: "delta", version: "2.0", module: "delta" },
+  { name: "eps-src", version: "1.0", module: "eps", kind: "sdist", buildRequires: ["buildhelper==1.0"] },
+  { name: "buildhelper", version: "1.0", module: "buildhelper" },
 ];
 
 /** npm fixtures: a scoped package and a tree three levels deep (top → mid → leaf). */
@@ -29,6 +31,11 @@ export const NPM_FIXTURES: NpmFixture[] = [
   { name: "mid", version: "1.0.0", dependencies: { leaf: "1.0.0" } },
   { name: "leaf", version: "1.0.0" },
   { name: "solo", version: "2.1.0" },
+  {
+    name: "hooked",
+    version: "1.0.0",
+    scripts: { postinstall: "node -e \"require('fs').writeFileSync('installed.marker', 'ran')\"" },
+  },
 ];
 
 /** The two servers and what to tell the clients. */
@@ -84,6 +91,7 @@ export function clientEnv(
     HOME: process.env.HOME ?? "/root",
     TMPDIR: process.env.TMPDIR ?? "/tmp",
     PIP_CONFIG_FILE: "/dev/null",
+    PIP_NO_CACHE_DIR: "1",
     PIP_INDEX_URL: servers.pypiUrl,
     NPM_CONFIG_REGISTRY: servers.npmUrl,
     npm_config_userconfig: npmrc,

@@ -17,6 +17,8 @@ export interface NpmFixture {
   version: string;
   dependencies?: Record<string, string>;
   license?: string;
+  /** package.json scripts (e.g. a postinstall hook). */
+  scripts?: Record<string, string>;
   /** File name -> content. Default: an index.js exporting the package name. */
   files?: Record<string, string>;
 }
@@ -50,6 +52,7 @@ export function packFixtures(fixtures: NpmFixture[], workDir: string): Built[] {
       version: f.version,
       main: "index.js",
       license: f.license,
+      scripts: f.scripts,
       dependencies: f.dependencies ?? {},
     };
     writeFileSync(join(src, "package.json"), JSON.stringify(pkg, null, 2));
@@ -139,6 +142,8 @@ function packument(name: string, versions: Built[], base: string): unknown {
       version: f.version,
       main: "index.js",
       license: f.license,
+      scripts: f.scripts,
+      hasInstallScript: f.scripts?.postinstall || f.scripts?.install ? true : undefined,
       dependencies: f.dependencies ?? {},
       dist: {
         tarball: `${base}${name}/-/${tarName(b)}`,

@@ -15,10 +15,12 @@ export interface PyFixture {
   license?: string;
   /** "wheel" (default) or "sdist" (source only, built by pip with the in-tree backend). */
   kind?: "wheel" | "sdist";
+  /** Build requirements an sdist declares (pip installs them into its isolated build env). */
+  buildRequires?: string[];
 }
 
 const BUILDER = String.raw`
-import base64, hashlib, io, json, os, sys, tarfile, zipfile
+import base64, gzip, hashlib, io, json, os, sys, tarfile, zipfile
 
 def norm(n): return n.replace("-", "_").replace(".", "_")
 
@@ -66,14 +68,16 @@ def write_sdist(f, out_dir, builder_source):
     base = norm(f["name"]) + "-" + f["version"]
     members = {
         "PKG-INFO": metadata(f),
-        "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["_build"]\n',
+        "pyproject.toml": '[build-system]\nrequires = %s\nbuild-backend = "backend"\nbackend-path = ["_build"]\n'
+            % json.dumps(f.get("buildRequires", [])),
         "fixture.json": json.dumps(f),
         "_build/backend.py": BACKEND,
         "_build/wheel_writer.py": builder_source,
         f["module"] + "/__init__.py": "VALUE = %r\n" % (f["name"] + "==" + f["version"]),
     }
     path = os.path.join(out_dir, base + ".tar.gz")
-    with tarfile.open(path, "w:gz") as t:
+    # gzip mtime 0: the same fixture is the same bytes on every run (no stale-cache surprises).
+    with gzip.GzipFile(path, "wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as t:
         for name, content in members.items():
             data = content.encode()
             info = tarfile.TarInfo(base + "/" + name)

@@ -5,6 +5,7 @@ import { registerArchiveCommands } from "./archive.ts";
 import { registerKeyCommands } from "./key.ts";
 import { registerSyncCommand } from "./sync.ts";
 import { registerDemoCommand } from "./demo.ts";
+import { registerStorageCommands } from "./storage.ts";
 
 /** Builds the `repo-cloner` command tree. Handlers throw; only main.ts exits. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerSyncCommand(program);
   registerDemoCommand(program);
+  registerStorageCommands(program);
   return program;
 }
 

@@ -84,7 +84,7 @@ export class S3Storage implements Storage {
     const upload = new Upload({
       client: this.client,
       partSize,
-      queueSize: this.#settings.queueSize ?? 4,
+      queueSize: this.#settings.queueSize ?? 2,
       // We abort failed uploads ourselves: lib-storage's own abort replaces the real error with the
       // abort's when that fails (s3rver has no AbortMultipartUpload).
       leavePartsOnError: true,
@@ -273,8 +273,12 @@ export class S3Storage implements Storage {
   }
 }
 
-/** 8 MiB parts, or larger (whole MiB) so that a body of known size needs at most 9,000 parts. */
+/**
+ * Part size: for a body of known size 5 MiB (S3's minimum) or larger, in whole MiB, so it needs at most
+ * 9,000 parts; for a body of unknown size 16 MiB (objects up to ~156 GiB). Small parts keep memory low:
+ * at most `queueSize` parts are in flight.
+ */
 export function partSizeFor(size?: number): number {
-  if (size === undefined) return 8 * MIB;
-  return Math.max(8 * MIB, Math.ceil(size / 9_000 / MIB) * MIB);
+  if (size === undefined) return 16 * MIB;
+  return Math.max(5 * MIB, Math.ceil(size / 9_000 / MIB) * MIB);
 }

@@ -36,9 +36,9 @@ export interface S3Settings {
   connectionTimeoutMs?: number;
   /** Socket idle timeout, ms. Default 120000. */
   requestTimeoutMs?: number;
-  /** Multipart part size in bytes (≥ 5 MiB). Default: 8 MiB, or larger so a known size fits 9,000 parts. */
+  /** Multipart part size in bytes (≥ 5 MiB). Default: `partSizeFor(size)` — 5 MiB or more for a known size. */
   partSize?: number;
-  /** Parts uploaded in parallel. Default 4 (memory ≈ queueSize × partSize). */
+  /** Parts uploaded in parallel. Default 2 (memory ≈ queueSize × partSize, plus GC slack). */
   queueSize?: number;
 }
 

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ArchiveError, UsageError } from "../errors.ts";
@@ -9,6 +10,8 @@ import { type Logger, nullLogger } from "../log/logger.ts";
 import { timestamp } from "../log/session.ts";
 import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
 import { commitPartial, PARTIAL_SUFFIX } from "../fs/atomic_write.ts";
+import { archiveSpaceEstimate, assertFreeSpace } from "../fs/disk_space.ts";
+import { type ArchiveSigned, SIGNATURE_SUFFIX } from "./archive_signature.ts";
 import { buildStage, localFileOf } from "./build_stage.ts";
 import { cloneSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";
@@ -27,6 +30,7 @@ export type CreateEvent =
   | { kind: "deps:done"; results: EcosystemResult[]; packages: number; ms: number }
   | { kind: "archive:start"; type: "full" | "incremental" }
   | { kind: "archive:done"; name: string; path: string; size: number; ms: number }
+  | { kind: "sign:done"; signaturePath: string; keyId: string; seq: number }
   | { kind: "upload:start"; storage: "local" | "s3"; location: string }
   | { kind: "upload:skipped"; reason: string }
   | { kind: "upload:done"; url: string; ms: number }
@@ -50,6 +54,16 @@ export interface CreateArchiveOptions {
   includeLfs?: boolean;
   /** Where to copy the finished archive (Step 4/5). Default none (step skipped). */
   storage?: Storage;
+  /**
+   * Signs the written archive before it gets its final name (`archive create --sign`): `file` is the
+   * `.partial`, `info.name` the final name, `info.signaturePath` where to write. The signature is
+   * committed as `<archive>.minisig` right after the archive and copied to storage beside it.
+   * Default none.
+   */
+  sign?: (
+    file: string,
+    info: { name: string; manifest: Manifest; signaturePath: string },
+  ) => Promise<ArchiveSigned>;
   /** Verify the archive at the end (Step 5/5). Default true. */
   verify?: boolean;
   /** Parent of the temporary working directory (clone, bundle, staging). Default `os.tmpdir()`. */
@@ -78,6 +92,10 @@ export interface CreateArchiveResult {
   manifest: Manifest;
   /** Where storage put it, when a storage was given. */
   stored?: PutResult;
+  /** The signature (`signaturePath` is `<path>.minisig`), when `sign` was given. */
+  signature?: ArchiveSigned;
+  /** Where storage put the signature. */
+  storedSignature?: PutResult;
   /** The verification report, unless verification was turned off. */
   verification?: VerifyReport;
   dependencies: EcosystemResult[];
@@ -198,17 +216,36 @@ export async function createArchive(
       { path: "manifest.json", content: new TextEncoder().encode(serializeManifest(manifest)) },
       ...manifest.files.map((f) => ({ ...f, file: localFileOf(f, stage, cloned) })),
     ];
+    assertFreeSpace(output, archiveSpaceEstimate(manifest.files.reduce((n, f) => n + f.size, 0)), {
+      action: `create archive "${name}"`,
+    });
     let written;
+    let signature: ArchiveSigned | undefined;
+    const sigFinal = finalPath + SIGNATURE_SUFFIX;
+    const sigPartial = sigFinal + PARTIAL_SUFFIX;
     try {
       written = await writeTarGz(partialPath, entries, {
         mtime: new Date(Math.floor(started.getTime() / 1000) * 1000),
         gzipLevel: options.gzipLevel,
         signal: options.signal,
       });
+      if (options.sign) {
+        signature = await options.sign(partialPath, { name, manifest, signaturePath: sigPartial });
+      }
       commitPartial(partialPath, finalPath);
       committed = true;
+      if (signature) {
+        try {
+          commitPartial(sigPartial, sigFinal);
+        } catch (e) {
+          rmSync(finalPath, { force: true }); // never leave a signed archive without its signature
+          throw e;
+        }
+        signature = { ...signature, signaturePath: sigFinal };
+      }
     } finally {
       if (!committed) rmSync(partialPath, { force: true });
+      rmSync(sigPartial, { force: true });
     }
     timings.archive = clock() - t;
     log.info("Archive created", {
@@ -220,9 +257,19 @@ export async function createArchive(
       duration_seconds: timings.archive / 1000,
     });
     emit({ kind: "archive:done", name, path: finalPath, size: written.size, ms: timings.archive });
+    if (signature) {
+      log.info("Archive signed", {
+        archive: name,
+        signature: sigFinal,
+        key_id: signature.keyId,
+        sequence: signature.seq,
+      });
+      emit({ kind: "sign:done", signaturePath: sigFinal, keyId: signature.keyId, seq: signature.seq });
+    }
 
     // Step 4/5: storage.
     let stored: PutResult | undefined;
+    let storedSignature: PutResult | undefined;
     if (options.storage) {
       emit({ kind: "upload:start", storage: options.storage.kind, location: options.storage.location });
       t = clock();
@@ -232,6 +279,14 @@ export async function createArchive(
         size: written.size,
         signal: options.signal,
       });
+      if (signature) {
+        storedSignature = await putSignature(
+          options.storage,
+          name + SIGNATURE_SUFFIX,
+          sigFinal,
+          options.signal,
+        );
+      }
       timings.upload = clock() - t;
       log.info("Archive uploaded", {
         archive: name,
@@ -270,6 +325,8 @@ export async function createArchive(
       sha256: written.sha256,
       manifest,
       stored,
+      signature,
+      storedSignature,
       verification,
       dependencies: deps,
       timings,
@@ -277,4 +334,14 @@ export async function createArchive(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+async function putSignature(storage: Storage, key: string, file: string, signal?: AbortSignal) {
+  const bytes = readFileSync(file);
+  return await putFile(storage, key, {
+    file,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    size: bytes.length,
+    signal,
+  });
 }

@@ -92,7 +92,12 @@ export const configSchema = z.strictObject({
   }).optional(),
   error_handling: errorHandlingSchema.optional(),
   metrics: metricsSchema.optional(),
-  verify: z.record(z.string(), z.unknown()).optional(),
+  /** Archive authenticity (`archive verify|restore`): signature policy and the trusted minisign key. */
+  verify: z.strictObject({
+    signature: z.enum(["always", "if-present", "never"]).optional(),
+    trusted_key: z.string().optional(),
+    allow_legacy_signature: z.boolean().optional(),
+  }).optional(),
 });
 
 /** A validated configuration file. */

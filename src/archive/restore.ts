@@ -1,10 +1,11 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ArchiveError, UsageError } from "../errors.ts";
 import { installDependencies } from "../deps/mod.ts";
 import type { DependencyProgress, EcosystemResult, InstallDependenciesOptions } from "../deps/types.ts";
 import type { GitAuth } from "../git/git.ts";
 import { lfsAvailable } from "../git/lfs.ts";
+import { assertFreeSpace, restoreSpaceEstimate } from "../fs/disk_space.ts";
 import { lsRemote } from "../git/refs.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { extractVerified } from "./extract.ts";
@@ -46,6 +47,11 @@ export interface RestoreArchiveOptions {
   /** Root logger; records go to `repo_cloner.archive_restore`. Default none. */
   logger?: Logger;
   onEvent?: (event: RestoreEvent) => void;
+  /**
+   * Called with the manifest once the archive verified, before anything is rebuilt or pushed; a throw
+   * stops the restore (staging removed). The CLI checks the signed fields here. Default none.
+   */
+  onVerified?: (manifest: Manifest) => void | Promise<void>;
   signal?: AbortSignal;
   /** Base for relative paths. Default the process's working directory. */
   cwd?: string;
@@ -101,6 +107,10 @@ export async function restoreArchive(
   emit({ kind: "verify:start" });
   let t = now();
   mkdirSync(output, { recursive: true });
+  const archiveBytes = fileSize(archivePath);
+  if (archiveBytes !== undefined) {
+    assertFreeSpace(output, restoreSpaceEstimate(archiveBytes), { action: `restore "${archivePath}"` });
+  }
   const extracted = await extractVerified(archivePath, output, {
     logger: root.child("archive_verify"),
     action: "restore",
@@ -109,6 +119,8 @@ export async function restoreArchive(
   timings.verify = now() - t;
   emit({ kind: "verify:done", report: extracted.report, ms: timings.verify });
   try {
+    await options.onVerified?.(manifest);
+    options.signal?.throwIfAborted();
     if (!isSafeRepositoryName(manifest.repository.name)) {
       throw new ArchiveError(
         `Cannot restore: the manifest's repository name "${manifest.repository.name}" is not safe`,
@@ -204,5 +216,13 @@ export async function restoreArchive(
     };
   } finally {
     rmSync(stagingDir, { recursive: true, force: true });
+  }
+}
+
+function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined; // extraction reports a missing or unreadable archive
   }
 }

@@ -77,13 +77,23 @@ export function validateS3Settings(settings: S3Settings): void {
       `Cannot use storage class "${settings.storageClass}" for ${where}: expected a name like STANDARD_IA`,
     );
   }
-  if (settings.endpoint !== undefined && !/^https?:\/\/[^\s/@]+/i.test(settings.endpoint)) {
+  if (settings.endpoint !== undefined && !isPlainHttpUrl(settings.endpoint)) {
     throw new UsageError(
-      `Cannot use endpoint "${settings.endpoint}" for ${where}: expected http(s)://host[:port], without credentials`,
+      `Cannot use the endpoint given for ${where}: expected http(s)://host[:port], without credentials`,
     );
   }
   if (settings.partSize !== undefined && settings.partSize < 5 * 1024 * 1024) {
     throw new UsageError(`Cannot use part size ${settings.partSize} for ${where}: S3 needs at least 5 MiB`);
+  }
+}
+
+function isPlainHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === "http:" || u.protocol === "https:") && !u.username && !u.password &&
+      u.hostname !== "";
+  } catch {
+    return false;
   }
 }
 

@@ -13,6 +13,8 @@ import { commitPartial, PARTIAL_SUFFIX } from "../fs/atomic_write.ts";
 import { archiveSpaceEstimate, assertFreeSpace } from "../fs/disk_space.ts";
 import { type ArchiveSigned, SIGNATURE_SUFFIX } from "./archive_signature.ts";
 import { buildStage, localFileOf } from "./build_stage.ts";
+import { stageReview } from "../report/stage_review.ts";
+import { writeReportBeside } from "../report/write_report.ts";
 import { cloneSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";
 import { serializeManifest } from "./manifest_json.ts";
@@ -98,6 +100,8 @@ export interface CreateArchiveResult {
   storedSignature?: PutResult;
   /** The verification report, unless verification was turned off. */
   verification?: VerifyReport;
+  /** `<path>.report.html`, the transfer review report (unless writing it failed: a WARNING is logged). */
+  report?: string;
   dependencies: EcosystemResult[];
   /** Step durations in ms. */
   timings: {
@@ -201,6 +205,16 @@ export async function createArchive(
       const packages = deps.reduce((n, d) => n + (d.status === "included" ? d.packages : 0), 0);
       emit({ kind: "deps:done", results: deps, packages, ms: timings.dependencies });
     }
+
+    // Review data and SBOM (review.json, sbom.cdx.json), carried inside the archive.
+    const { review } = await stageReview(stage, cloned, {
+      name: repo.name,
+      url: repo.recordedUrl,
+      createdAt: started,
+      dependencies: deps,
+      logger: log.root.child("report"),
+      signal: options.signal,
+    });
 
     // Step 3/5: bundle, scripts, manifest, archive.
     emit({ kind: "archive:start", type });
@@ -311,6 +325,17 @@ export async function createArchive(
       timings.verify = clock() - t;
       emit({ kind: "verify:done", report: verification, ms: timings.verify });
     }
+    const report = await writeReportBeside(finalPath, {
+      manifest,
+      review,
+      sha256: written.sha256,
+      size: written.size,
+      verified: verification !== undefined,
+      signatureKeyId: signature?.keyId,
+    }).then((r) => r.path, (e) => {
+      log.warning(`Cannot write the review report: ${(e as Error).message}`, { archive: name });
+      return undefined;
+    });
     timings.total = clock() - started.getTime();
     log.info("Archive creation completed", {
       repository: repo.name,
@@ -328,6 +353,7 @@ export async function createArchive(
       signature,
       storedSignature,
       verification,
+      report,
       dependencies: deps,
       timings,
     };

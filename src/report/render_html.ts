@@ -76,7 +76,11 @@ function archiveFacts(model: ReportModel): string {
   const sigCell: Cell = sig.status === "verified"
     ? { html: `${badge("verified", "ok").html} key ${esc(sig.key_id ?? "")}` }
     : sig.status === "unverified"
-    ? { html: `${badge("present, not verified", "warn").html} ${esc(sig.file)}` }
+    ? {
+      html: `${badge("present, not verified", "warn").html} ${esc(sig.file)}${
+        sig.key_id ? ` (made with key ${esc(sig.key_id)})` : ""
+      }`,
+    }
     : badge("unsigned", "bad");
   const rows: Array<[string, Cell]> = [
     ["File", model.archive.name],

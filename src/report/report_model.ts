@@ -10,7 +10,7 @@ export interface SignatureStatus {
   status: "verified" | "unverified" | "unsigned";
   /** Signature file looked for. */
   file: string;
-  /** Key id (verified only). */
+  /** Key id: checked (verified), or as the signing run reported it (unverified, at create time). */
   key_id?: string;
   /** Verified trusted comment (verified only). */
   trusted_comment?: string;

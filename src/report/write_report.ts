@@ -19,6 +19,8 @@ export interface WriteReportOptions {
   size: number;
   /** Whether the archive was verified after it was written. */
   verified: boolean;
+  /** Key id of the signature this run made, shown with the (not re-verified) signature status. */
+  signatureKeyId?: string;
 }
 
 /**

@@ -166,14 +166,16 @@ export async function checkArchiveSignature(
  */
 export function checkSignedManifest(
   check: ArchiveSignatureCheck,
-  manifest: Pick<Manifest, "archive_id" | "repository">,
+  manifest: { archive_id: string; repository?: { name: string } },
   archive: string,
 ): void {
   if (check.status !== "verified" || check.archive_id === null) return;
-  if (check.archive_id !== manifest.archive_id || check.repository !== manifest.repository.name) {
+  const repoDiffers = manifest.repository !== undefined && check.repository !== manifest.repository.name;
+  if (check.archive_id !== manifest.archive_id || repoDiffers) {
     throw new VerificationError(
       `Cannot verify "${archive}": the signature covers archive ${check.archive_id} of "${check.repository}" ` +
-        `but the manifest says archive ${manifest.archive_id} of "${manifest.repository.name}"`,
+        `but the manifest says archive ${manifest.archive_id}` +
+        (manifest.repository ? ` of "${manifest.repository.name}"` : ""),
       { entry: "manifest.json" },
     );
   }

@@ -7,6 +7,8 @@ import { openContext } from "./context.ts";
 import { publishArchiveMetrics } from "./archive_metrics.ts";
 import { resolveFlag, resolveValue, sourceAuth } from "./option_values.ts";
 import { globalsOf } from "./program.ts";
+import { openGuard } from "./guarded_run.ts";
+import { signingHook } from "./signature_options.ts";
 
 interface CreateFlags {
   output?: string;
@@ -21,6 +23,8 @@ interface CreateFlags {
   lfs?: boolean;
   storage?: string;
   storagePath?: string;
+  sign?: string;
+  passwordFile?: string;
 }
 
 /**
@@ -65,6 +69,8 @@ export function registerArchiveCreate(archive: Command): void {
     .addOption(
       new Option("--storage-path <path>", "storage directory or s3://bucket/prefix").env("STORAGE_PATH"),
     )
+    .option("--sign <key>", "sign the archive with this minisign secret key: writes <archive>.minisig")
+    .option("--password-file <file>", "secret key passphrase file (default: $REPO_CLONER_KEY_PASSWORD)")
     .action(async (sourceArg: string | undefined, flags: CreateFlags, cmd: Command) => {
       const ctx = openContext("archive", globalsOf(cmd));
       const cfg = ctx.config.archive;
@@ -96,9 +102,13 @@ export function registerArchiveCreate(archive: Command): void {
         resolveValue<string | undefined>(cmd, "storagePath", cfg?.storage?.path, undefined),
         ctx.env,
       );
+      const sign = flags.sign
+        ? await signingHook(flags.sign, { passwordFile: flags.passwordFile, ctx })
+        : undefined;
       const t = ctx.terminal;
       printCreateHeader(t, { sessionId: ctx.sessionId, source, type, output });
-      const result = await createArchive(source, output, {
+      const guard = await openGuard("archive create", [{ dir: output, role: "output directory" }]);
+      const creating = createArchive(source, output, {
         type,
         name: flags.name,
         auth: sourceAuth(source, ctx.env),
@@ -116,7 +126,10 @@ export function registerArchiveCreate(archive: Command): void {
         storage,
         logger: ctx.logger,
         onEvent: createEventRenderer(t),
+        sign,
+        signal: guard.signal,
       });
+      const result = await guard.run(() => creating);
       printCreateSummary(t, result, ctx.logFile);
       await publishArchiveMetrics(ctx, {
         type: result.manifest.type,
@@ -133,6 +146,13 @@ export function registerArchiveCreate(archive: Command): void {
         archive_id: result.manifest.archive_id,
         size: result.size,
         sha256: result.sha256,
+        signature: result.signature
+          ? {
+            path: result.storedSignature?.url ?? result.signature.signaturePath,
+            key_id: result.signature.keyId,
+            seq: result.signature.seq,
+          }
+          : null,
         refs: Object.keys(result.manifest.refs).length,
         lfs_objects: result.manifest.lfs.objects.length,
         dependencies: result.dependencies,

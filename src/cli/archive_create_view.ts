@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import type { CreateArchiveResult, CreateEvent } from "../archive/create.ts";
 import { printVerifyChecks } from "./archive_verify.ts";
 import { renderDependencyProgress } from "./deps_view.ts";
@@ -59,6 +60,10 @@ export function createEventRenderer(t: Terminal): (e: CreateEvent) => void {
         t.line(`   ${ok} Archive created: ${e.name}`);
         t.line(`      Size: ${formatBytes(e.size)}`);
         return t.line(`      Duration: ${formatSeconds(e.ms)}`);
+      case "sign:done":
+        return t.line(
+          `   ${ok} Signed: ${basename(e.signaturePath)} (key ${e.keyId}, sequence ${e.seq})`,
+        );
       case "upload:start":
         t.line();
         return t.line(`☁️  Step 4/5: Uploading to ${e.storage} storage...`);
@@ -106,6 +111,7 @@ export function printCreateSummary(t: Terminal, r: CreateArchiveResult, logFile:
   t.line();
   t.line("Files:");
   t.line(`  Archive: ${r.stored?.url ?? r.path}`);
+  if (r.signature) t.line(`  Signature: ${r.storedSignature?.url ?? r.signature.signaturePath}`);
   if (r.stored) t.line(`  Local copy: ${r.path}`);
   t.line(`  Logs: ${logFile}`);
 }

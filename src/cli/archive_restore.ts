@@ -6,8 +6,16 @@ import { printRestoreHeader, printRestoreSummary, restoreEventRenderer } from ".
 import { openContext } from "./context.ts";
 import { resolveFlag, resolveValue } from "./option_values.ts";
 import { globalsOf } from "./program.ts";
+import { openGuard } from "./guarded_run.ts";
+import { signatureCheckOptions, type TrustedKeyFlags } from "./signature_options.ts";
+import {
+  checkArchiveSignature,
+  checkSignedManifest,
+  recordRestoredSequence,
+} from "../archive/archive_signature.ts";
+import { removeStaleStaging } from "../archive/stale_staging.ts";
 
-interface RestoreFlags {
+interface RestoreFlags extends TrustedKeyFlags {
   target?: string;
   output?: string;
   installDependencies?: boolean;
@@ -37,6 +45,11 @@ export function registerArchiveRestore(archive: Command): void {
     .option("--no-install-dependencies", "do not install carried dependencies (INSTALL_DEPENDENCIES=false)")
     .option("--allow-install-scripts", "let npm run package install scripts")
     .option("--prune", "delete target branches and tags the archive does not have (default: never delete)")
+    .option(
+      "--trusted-key <pub>",
+      "minisign public key; the archive's .minisig must verify with it (verify.trusted_key)",
+    )
+    .option("--allow-legacy-signature", "accept legacy minisign 'Ed' signatures (not prehashed)")
     .action(async (archives: string[], flags: RestoreFlags, cmd: Command) => {
       const ctx = openContext("restore", globalsOf(cmd));
       const cfg = ctx.config.restore ?? {};
@@ -61,7 +74,14 @@ export function registerArchiveRestore(archive: Command): void {
       redactor.add(token);
       const t = ctx.terminal;
       printRestoreHeader(t, { sessionId: ctx.sessionId, target, output });
-      const result = await restoreArchive(list[0], {
+      // Authenticity first, on the raw bytes: nothing is decompressed before the signature holds.
+      const sigOptions = signatureCheckOptions(ctx, flags);
+      const signature = await checkArchiveSignature(list[0], sigOptions);
+      const guard = await openGuard("archive restore", [{ dir: output, role: "output directory" }]);
+      const stale = removeStaleStaging(output);
+      if (stale.length) ctx.logger.child("archive_restore").info("Removed stale staging", { removed: stale });
+      const render = restoreEventRenderer(t);
+      const restoring = restoreArchive(list[0], {
         outputDir: output,
         target,
         targetAuth: token ? { token, username: ctx.env.TARGET_USERNAME || undefined } : undefined,
@@ -69,14 +89,19 @@ export function registerArchiveRestore(archive: Command): void {
         installDependencies,
         dependencies: { env: ctx.env, allowInstallScripts: flags.allowInstallScripts ?? false },
         logger: ctx.logger,
-        onEvent: restoreEventRenderer(t),
+        onEvent: (e) => render(e.kind === "verify:done" ? { ...e, report: { ...e.report, signature } } : e),
+        onVerified: (manifest) => checkSignedManifest(signature, manifest, list[0]),
+        signal: guard.signal,
       });
+      const result = await guard.run(() => restoring);
+      await recordRestoredSequence(signature, { stateDir: sigOptions.stateDir });
       printRestoreSummary(t, result, ctx.logFile);
       t.result({
         status: "success",
         session_id: ctx.sessionId,
         repository: result.repository,
         archive_id: result.manifest.archive_id,
+        signature,
         refs: Object.keys(result.manifest.refs).length,
         lfs_objects: result.manifest.lfs.objects.length,
         dependencies: result.dependencies,

@@ -1,21 +1,37 @@
 import type { Command } from "commander";
 import { basename } from "node:path";
+import {
+  type ArchiveSignatureCheck,
+  checkArchiveSignature,
+  checkSignedManifest,
+  describeSignature,
+} from "../archive/archive_signature.ts";
 import { verifyArchive, type VerifyReport } from "../archive/verify.ts";
 import { UsageError, VerificationError } from "../errors.ts";
 import { globalsOf } from "./program.ts";
 import { openContext } from "./context.ts";
+import { addTrustedKeyOptions, signatureCheckOptions, type TrustedKeyFlags } from "./signature_options.ts";
 import { formatBytes, formatSeconds, type Terminal } from "./terminal.ts";
 
 /**
  * Prints the spec's check list for a valid archive, indented under a step heading:
  * `✓ Archive is valid`, `Manifest: ✓`, `Git bundle: ✓`, `LFS objects: ✓ (N files)`, dependencies,
  * restore scripts, duration. Shared with `archive restore` (its step 2) and `archive create` (step 5).
+ * With `report.signature`, a `Signature: ✓ (key <id>, seq <n>)` line (or why it was not checked) comes first.
  */
-export function printVerifyChecks(terminal: Terminal, report: VerifyReport): void {
+export function printVerifyChecks(
+  terminal: Terminal,
+  report: VerifyReport & { signature?: ArchiveSignatureCheck },
+): void {
   const ok = terminal.style("green", "✓");
   const c = report.checks;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   terminal.line(`   ${ok} Archive is valid`);
+  if (report.signature) {
+    const verified = report.signature.status === "verified";
+    const mark = verified ? ok : terminal.style("yellow", "⚠");
+    terminal.line(`      Signature: ${mark} ${describeSignature(report.signature)}`);
+  }
   terminal.line(`      Manifest: ${ok}`);
   terminal.line(`      Git bundle: ${ok}${c.bundle.empty ? " (empty)" : ""}`);
   terminal.line(`      LFS objects: ${ok} (${plural(c.lfs.files, "file")})`);
@@ -37,15 +53,19 @@ export function printVerifyFailure(terminal: Terminal, error: VerificationError,
   terminal.line(`      Duration: ${formatSeconds(durationMs)}`);
 }
 
-/** Registers `archive verify [ARCHIVE]` (default $ARCHIVE_PATH). Exit 3 when the archive is bad. */
+/**
+ * Registers `archive verify [ARCHIVE]` (default $ARCHIVE_PATH). The signature (`<archive>.minisig`) is
+ * checked first, on the raw bytes, under the `verify.signature` policy. Exit 3 when the archive is bad.
+ */
 export function registerArchiveVerify(archive: Command): void {
-  archive
+  const verify = archive
     .command("verify")
     .description(
-      "check an archive in one streaming pass: manifest, sizes, sha256, bundle, LFS (no git needed)",
+      "check an archive in one streaming pass: signature, manifest, sizes, sha256, bundle, LFS (no git needed)",
     )
-    .argument("[archive]", "archive file (default: $ARCHIVE_PATH)")
-    .action(async (file: string | undefined, _options: unknown, cmd: Command) => {
+    .argument("[archive]", "archive file (default: $ARCHIVE_PATH)");
+  addTrustedKeyOptions(verify)
+    .action(async (file: string | undefined, flags: TrustedKeyFlags, cmd: Command) => {
       const ctx = openContext("verify", globalsOf(cmd));
       const path = file ?? ctx.env.ARCHIVE_PATH;
       if (!path) {
@@ -56,7 +76,17 @@ export function registerArchiveVerify(archive: Command): void {
       const started = performance.now();
       t.line(`🔍 Verifying archive ${basename(path)}`);
       try {
-        const report = await verifyArchive(path, { logger: log });
+        const signature = await checkArchiveSignature(path, signatureCheckOptions(ctx, flags));
+        if (signature.status === "verified") {
+          log.info("Archive signature verified", {
+            archive: path,
+            key_id: signature.key_id,
+            seq: signature.seq,
+          });
+        }
+        const verified = await verifyArchive(path, { logger: log });
+        checkSignedManifest(signature, { archive_id: verified.archive_id }, path);
+        const report = { ...verified, signature };
         printVerifyChecks(t, report);
         t.line(
           `      Size: ${formatBytes(report.archive_bytes)} (${formatBytes(report.content_bytes)} unpacked)`,

@@ -195,3 +195,41 @@ Deno.test("sync faults: during a slow push the token is in no git command line, 
     await f.close();
   }
 });
+
+Deno.test("sync faults: a read-only target token stops the run at the first refused write (REST create or git push), exit 5", async () => {
+  const f = await startSyncFixture();
+  try {
+    // Replace the GitHub forge's token rules: CANARY may read but not write.
+    f.gh.options.tokens.splice(0, f.gh.options.tokens.length, "someone-else-tok");
+    f.gh.options.readOnlyTokens = [CANARY];
+    for (const n of ["a", "b", "c", "d"]) seedHistory(f.gl.addRepo(`backend/${n}`).dir);
+    const config = f.config();
+    config.concurrency = { ...config.concurrency, max_parallel: 1 };
+    const r = await f.run({ config });
+    assert.equal(r.error, undefined, String(r.error));
+    assert.ok(r.authError, r.out);
+    assert.equal(r.authError.exitCode, ExitCode.auth);
+    assert.match(
+      r.authError.message,
+      /target token for GitHub at 127\.0\.0\.1:\d+ \(targets\[0\]\.token\) lacks permission \(HTTP 403\)/,
+    );
+    assert.equal(r.result.repositories.length, 1, "fail fast: no further repository started");
+    assert.deepEqual(r.result.not_started, ["b", "c", "d"]);
+    assert.match(r.out, /Not started: 3 \(token rejected\)/);
+
+    // Repositories that exist: the git push is refused instead.
+    for (const n of ["a", "b", "c", "d"]) f.gh.addRepo(`myorg/${n}`);
+    const r2 = await f.run({ config });
+    assert.ok(r2.authError, r2.out);
+    assert.match(
+      r2.authError.message,
+      /^Cannot authenticate to the target GitHub at 127\.0\.0\.1:\d+ \(token from targets\[0\]\.token; needs scope "repo"\)/,
+    );
+    const refused = f.gh.log.filter((e) => e.status === 403 && /receive-pack/.test(e.path + e.query));
+    assert.equal(refused.length, 1, "one refused push, then the run stopped");
+    assertNoLeak("terminal output", r.out + r2.out);
+    assertNoLeak("log file", readFileSync(f.logFile, "utf8"));
+  } finally {
+    await f.close();
+  }
+});

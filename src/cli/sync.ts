@@ -1,10 +1,10 @@
 import type { Command } from "commander";
 import { PartialFailureError, RepoClonerError } from "../errors.ts";
 import { runSync } from "../sync/engine.ts";
-import { resolveSyncSettings, type SyncSettings } from "../sync/settings.ts";
+import { resolveSyncSettings } from "../sync/settings.ts";
 import { openContext } from "./context.ts";
 import { globalsOf } from "./program.ts";
-import { SyncView } from "./sync_view.ts";
+import { endpointLabels, SyncView } from "./sync_view.ts";
 import { openSyncOps } from "./sync_ops.ts";
 
 /** Options of the `sync` command. */
@@ -12,18 +12,6 @@ interface SyncCommandOptions {
   dryRun?: boolean;
   shard?: string;
   cacheDir?: string;
-}
-
-/** `host/namespace` labels for the header, before any network call. */
-export function endpointLabels(settings: SyncSettings): { sources: string[]; targets: string[] } {
-  const host = (url: string | undefined, type: string) =>
-    new URL(url ?? (type === "gitlab" ? "https://gitlab.com" : "https://github.com")).host;
-  return {
-    sources: settings.sources.flatMap((s) =>
-      [...s.namespaces, ...s.repositories].map((n) => `${host(s.url, s.type)}/${n}`)
-    ),
-    targets: settings.targets.map((t) => `${host(t.url, t.type)}/${t.namespace}`),
-  };
 }
 
 /** Registers `repo-cloner sync`. */

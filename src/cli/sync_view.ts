@@ -1,4 +1,5 @@
 import type { SyncEvents } from "../sync/engine.ts";
+import type { SyncSettings } from "../sync/settings.ts";
 import type { RepoSyncResult, SyncRunResult } from "../sync/types.ts";
 import { formatCount, formatDuration, formatSeconds, type Terminal } from "./terminal.ts";
 
@@ -141,4 +142,16 @@ export function planText(r: RepoSyncResult): string {
   const diverged = [...new Set(r.targets.flatMap((t) => t.diverged))];
   if (diverged.length) parts.push(`diverged: ${diverged.join(", ")}`);
   return parts.length ? parts.join("; ") : "skip (nothing to push)";
+}
+
+/** `host/namespace` labels for the header, before any network call. */
+export function endpointLabels(settings: SyncSettings): { sources: string[]; targets: string[] } {
+  const host = (url: string | undefined, type: string) =>
+    new URL(url ?? (type === "gitlab" ? "https://gitlab.com" : "https://github.com")).host;
+  return {
+    sources: settings.sources.flatMap((s) =>
+      [...s.namespaces, ...s.repositories].map((n) => `${host(s.url, s.type)}/${n}`)
+    ),
+    targets: settings.targets.map((t) => `${host(t.url, t.type)}/${t.namespace}`),
+  };
 }

@@ -10,8 +10,7 @@ import { Logger, type LogRecord } from "../../src/log/logger.ts";
 import { runSync, type SyncOutcome } from "../../src/sync/engine.ts";
 import { resolveSyncSettings, type SyncFlags, type SyncSettings } from "../../src/sync/settings.ts";
 import { Terminal } from "../../src/cli/terminal.ts";
-import { SyncView } from "../../src/cli/sync_view.ts";
-import { endpointLabels } from "../../src/cli/sync.ts";
+import { endpointLabels, SyncView } from "../../src/cli/sync_view.ts";
 import { CANARY, tempDir } from "./binary.ts";
 import { type Forge, startForge } from "./forge.ts";
 

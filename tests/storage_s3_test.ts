@@ -349,6 +349,33 @@ Deno.test(
         assert.ok(proxy.log.some((r) => r.status === 403));
         for (const r of proxy.log) assertNoCanary(r.headers);
       });
+      await t.step("write-only credentials: the upload completes, the check after it is denied", async () => {
+        const writeOnly = await startS3Proxy({
+          upstreamPort: server.port,
+          denyWhen: (r) => r.method === "HEAD" || r.method === "GET",
+        });
+        try {
+          const s = s3At(writeOnly.endpoint);
+          await assert.rejects(
+            s.put("w.tar.gz", Readable.from([Buffer.from("w")]), { sha256: sha("w") }),
+            (e: Error) => {
+              assert.ok(e instanceof AuthError, inspect(e));
+              assert.match(
+                e.message,
+                /Cannot verify the upload to "s3:\/\/rc-backups\/production\/w\.tar\.gz": reading it back was denied/,
+              );
+              return true;
+            },
+          );
+          assert.equal(
+            (await s3At(server.endpoint).stat("w.tar.gz"))?.sha256,
+            sha("w"),
+            "the object itself is complete",
+          );
+        } finally {
+          await writeOnly.close();
+        }
+      });
       await t.step("unknown access key (s3rver's own InvalidAccessKeyId)", async () => {
         const s = s3At(server.endpoint, { accessKeyId: "AKIAUNKNOWN" });
         await assert.rejects(s.list(), (e: Error) => {

@@ -16,6 +16,7 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { AuthError } from "../errors.ts";
 import { Meter } from "./_meter.ts";
 import { classifyStorageError, StorageError } from "./errors.ts";
 import { retainArchives, type RetentionResult } from "./retention.ts";
@@ -246,7 +247,13 @@ export class S3Storage implements Storage {
 
   async #verifyUpload(key: string, meter: Meter, readBack: boolean): Promise<PutResult["verified"]> {
     const url = this.url(key);
-    const head = await this.#head(key, "verify upload to");
+    const head = await this.#head(key, "verify upload to").catch((error) => {
+      if (!(error instanceof AuthError)) throw error;
+      throw new AuthError(
+        `Cannot verify the upload to "${url}": reading it back was denied. The upload completed; grant s3:GetObject on the prefix so it can be checked`,
+        { cause: error },
+      );
+    });
     const fail = async (why: string): Promise<never> => {
       await this.delete(key).catch(() => {});
       throw new StorageError(`Cannot upload to "${url}": ${why}; the object was deleted, upload again`, {

@@ -24,6 +24,8 @@ export interface S3ProxyOptions {
   upstreamPort: number;
   /** Access key ids answered with 403 AccessDenied. */
   denyAccessKeys?: string[];
+  /** Requests answered with 403 AccessDenied, e.g. reads for write-only credentials. */
+  denyWhen?: (request: { method: string; url: string; accessKeyId?: string }) => boolean;
   /** After this many request-body bytes in total, reset the connection and every later one. */
   dropAfterBytes?: number;
   /** After this many request-body bytes in total, stop reading (requests hang until close()). */
@@ -70,10 +72,14 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
       req.socket.destroy();
       return;
     }
-    if (entry.accessKeyId && options.denyAccessKeys?.includes(entry.accessKeyId)) {
+    if (
+      (entry.accessKeyId && options.denyAccessKeys?.includes(entry.accessKeyId)) || options.denyWhen?.(entry)
+    ) {
       entry.status = 403;
       req.resume();
-      res.writeHead(403, { "content-type": "application/xml" }).end(ACCESS_DENIED);
+      res.writeHead(403, { "content-type": "application/xml" }).end(
+        entry.method === "HEAD" ? undefined : ACCESS_DENIED,
+      );
       return;
     }
     const upstream = request({

@@ -1,4 +1,11 @@
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { type ArchiveReport, readArchiveReport } from "../report/read_archive.ts";
+import { renderReportHtml } from "../report/render_html.ts";
+import { SBOM_PATH } from "../report/review_schema.ts";
+import { buildSbom } from "../report/sbom.ts";
+import { VERSION } from "../version.ts";
+import { redactor } from "../log/redact.ts";
 import { inspectArchive, type InspectResult } from "../archive/inspect.ts";
 import { UsageError } from "../errors.ts";
 import { globalsOf } from "./program.ts";
@@ -60,20 +67,88 @@ export function printInspect(t: Terminal, r: InspectResult): void {
   t.line(`   Not verified: run "repo-cloner archive verify ${r.archive}" to check every entry`);
 }
 
-/** Registers `archive inspect [ARCHIVE]` (default $ARCHIVE_PATH): the manifest summary, `--json` the manifest. */
+/** Flags of `archive inspect`. */
+interface InspectFlags {
+  report?: string;
+  sbom?: boolean;
+  output?: string;
+  trustedKey?: string;
+}
+
+/**
+ * Registers `archive inspect [ARCHIVE]` (default $ARCHIVE_PATH): the manifest summary, `--json` the
+ * manifest; `--report html|json` the transfer review report and `--sbom` the CycloneDX SBOM, both
+ * rebuilt from the archive alone after verifying every entry (stdout, or `--output FILE`).
+ */
 export function registerArchiveInspect(archive: Command): void {
   archive
     .command("inspect")
     .description("show an archive's manifest: id, type, source, refs, LFS, dependencies, files")
     .argument("[archive]", "archive file (default: $ARCHIVE_PATH)")
-    .action(async (file: string | undefined, _options: unknown, cmd: Command) => {
+    .addOption(
+      new Option("--report <format>", "print the transfer review report (verifies the archive first)")
+        .choices([
+          "html",
+          "json",
+        ]),
+    )
+    .option("--sbom", "print the archive's CycloneDX SBOM (sbom.cdx.json; verifies the archive first)")
+    .option("-o, --output <file>", "write the report or SBOM to FILE instead of stdout")
+    .option("--trusted-key <pub>", "minisign public key: the archive's .minisig must verify with it")
+    .action(async (file: string | undefined, flags: InspectFlags, cmd: Command) => {
       const ctx = openContext("inspect", globalsOf(cmd));
       const path = file ?? ctx.env.ARCHIVE_PATH;
       if (!path) {
         throw new UsageError("Cannot inspect archive: no archive given. Pass ARCHIVE or set ARCHIVE_PATH");
       }
+      if (flags.report && flags.sbom) {
+        throw new UsageError(
+          "Cannot inspect archive: --report and --sbom print different documents. Pick one",
+        );
+      }
+      if (flags.output && !flags.report && !flags.sbom) {
+        throw new UsageError("Cannot use --output without --report or --sbom");
+      }
+      if (ctx.terminal.json && flags.report === "html" && !flags.output) {
+        throw new UsageError(
+          "Cannot print an HTML report with --json: use --report json, or --output FILE for the HTML",
+        );
+      }
+      const log = ctx.logger.child("archive_inspect");
+      if (flags.report || flags.sbom) {
+        const trustedKeyPath = flags.trustedKey ?? ctx.config.verify?.trusted_key;
+        const read = await readArchiveReport(path, { trustedKeyPath });
+        const text = flags.sbom
+          ? sbomText(read, ctx.terminal)
+          : flags.report === "html"
+          ? renderReportHtml(read.model)
+          : JSON.stringify(read.model, null, 2) + "\n";
+        if (flags.output) writeFileAtomic(flags.output, text);
+        else process.stdout.write(redactor.redact(text));
+        log.info(flags.sbom ? "SBOM printed" : "Review report printed", {
+          archive: path,
+          archive_id: read.model.manifest.archive_id,
+          format: flags.sbom ? "cyclonedx-json" : flags.report,
+          output: flags.output ?? "stdout",
+          warnings: read.model.warnings.map((w) => w.kind),
+          status: "success",
+        });
+        if (flags.output) {
+          ctx.terminal.line(`📄 ${flags.sbom ? "SBOM" : "Review report"} written: ${flags.output}`);
+          ctx.terminal.result({
+            status: "success",
+            archive: path,
+            output: flags.output,
+            format: flags.sbom ? "cyclonedx-json" : flags.report,
+            sha256: read.model.archive.sha256,
+            signature: read.model.signature.status,
+            warnings: read.model.warnings,
+          });
+        }
+        return;
+      }
       const result = await inspectArchive(path);
-      ctx.logger.child("archive_inspect").info("Archive inspected", {
+      log.info("Archive inspected", {
         archive: path,
         archive_id: result.manifest.archive_id,
         status: "success",
@@ -81,4 +156,24 @@ export function registerArchiveInspect(archive: Command): void {
       if (ctx.terminal.json) ctx.terminal.result(result);
       else printInspect(ctx.terminal, result);
     });
+}
+
+/** The carried SBOM, or (archives made before it existed) one rebuilt from the dependency manifests. */
+function sbomText(read: ArchiveReport, t: Terminal): string {
+  if (read.sbomText !== null) return read.sbomText;
+  const m = read.scan.manifest;
+  t.error(
+    `⚠ ${SBOM_PATH} is not in this archive (made by an older repo-cloner): rebuilt from its dependency manifests`,
+  );
+  const sbom = buildSbom(
+    {
+      name: m.repository.name,
+      url: m.source.url,
+      head: m.source.head,
+      defaultBranch: m.source.default_branch,
+    },
+    read.packages,
+    { createdAt: new Date(m.created_at), toolVersion: VERSION },
+  );
+  return JSON.stringify(sbom, null, 2) + "\n";
 }

@@ -52,7 +52,7 @@ function getWorld(): Promise<World> {
         { withNode: true, env },
       );
       assert.equal(create.code, 0, create.stdout + create.stderr);
-      const archive = join(out, readdirSync(out)[0]);
+      const archive = join(out, readdirSync(out).find((n) => n.endsWith(".tar.gz"))!);
       return { dir, work, archive, create, servers, env };
     } finally {
       await servers.close();
@@ -198,7 +198,7 @@ Deno.test("e2e deps: registry down gives a warning and a valid archive; --strict
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /⚠ Warning: Could not fetch dependencies: NetworkError: cannot reach index/);
   assert.match(ok.stdout, /⚠ Warning: Could not fetch dependencies: NetworkError: cannot reach registry/);
-  const archive = join(out, readdirSync(out)[0]);
+  const archive = join(out, readdirSync(out).find((n) => n.endsWith(".tar.gz"))!);
   const verify = await runBinary(["archive", "verify", archive]);
   assert.equal(verify.code, 0, verify.stdout + verify.stderr);
   const manifest = JSON.parse(

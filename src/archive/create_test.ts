@@ -37,7 +37,12 @@ Deno.test("createArchive() carries every branch and tag and the LFS objects, not
   const events: CreateEvent["kind"][] = [];
   const r = await createArchive(fx.dir, out, { workDir: work, onEvent: (e) => events.push(e.kind) });
   assert.match(r.name, /^sample-app-full-\d{8}-\d{6}\.tar\.gz$/);
-  assert.deepEqual(readdirSync(out), [r.name]);
+  assert.deepEqual(
+    readdirSync(out).sort(),
+    [r.name, `${r.name}.report.html`],
+    "the archive and its review report",
+  );
+  assert.equal(r.report, `${r.path}.report.html`);
   assert.deepEqual(readdirSync(work), [], "the working directory is removed");
   assert.equal(r.sha256, createHash("sha256").update(readFileSync(r.path)).digest("hex"));
   assert.deepEqual(events, [

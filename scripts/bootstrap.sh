@@ -28,6 +28,9 @@ if [ "${1:-}" = "--test-deps" ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v unshare >/dev/null || need+=(util-linux)
   [ -x /usr/bin/time ] || need+=(time) # GNU time: peak RSS in tests/bench_test.ts (bench smoke mode)
+  # Dependency tests run the real pip (download, venv installs) and npm against loopback servers.
+  python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+  python3 -c "import ensurepip, venv" >/dev/null 2>&1 || need+=(python3-venv)
   if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
       echo "bootstrap: installing Debian packages: ${need[*]}" >&2

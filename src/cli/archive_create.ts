@@ -157,6 +157,7 @@ export function registerArchiveCreate(archive: Command): void {
         lfs_objects: result.manifest.lfs.objects.length,
         dependencies: result.dependencies,
         timings_ms: result.timings,
+        report: result.report,
         log_file: ctx.logFile,
       });
     });

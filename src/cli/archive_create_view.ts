@@ -113,5 +113,6 @@ export function printCreateSummary(t: Terminal, r: CreateArchiveResult, logFile:
   t.line(`  Archive: ${r.stored?.url ?? r.path}`);
   if (r.signature) t.line(`  Signature: ${r.storedSignature?.url ?? r.signature.signaturePath}`);
   if (r.stored) t.line(`  Local copy: ${r.path}`);
+  if (r.report) t.line(`  Review report: ${r.report}`);
   t.line(`  Logs: ${logFile}`);
 }

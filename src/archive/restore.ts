@@ -1,12 +1,13 @@
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ArchiveError, UsageError } from "../errors.ts";
+import { ArchiveError, UsageError, VerificationError } from "../errors.ts";
 import { installDependencies } from "../deps/mod.ts";
 import type { DependencyProgress, EcosystemResult, InstallDependenciesOptions } from "../deps/types.ts";
 import type { GitAuth } from "../git/git.ts";
 import { lfsAvailable } from "../git/lfs.ts";
 import { assertFreeSpace, restoreSpaceEstimate } from "../fs/disk_space.ts";
 import { lsRemote } from "../git/refs.ts";
+import { refNameProblem } from "../git/safe_location.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { extractVerified } from "./extract.ts";
 import type { Manifest } from "./manifest.ts";
@@ -125,6 +126,17 @@ export async function restoreArchive(
       throw new ArchiveError(
         `Cannot restore: the manifest's repository name "${manifest.repository.name}" is not safe`,
       );
+    }
+    for (const ref of Object.keys(manifest.refs)) {
+      const why = refNameProblem(ref);
+      if (why) {
+        throw new VerificationError(
+          `Cannot restore: the archive carries ref ${JSON.stringify(ref)}: ${why}`,
+          {
+            entry: "manifest.json",
+          },
+        );
+      }
     }
     if (manifest.type !== "full") {
       throw new UsageError("Cannot restore an incremental archive yet: only full archives are supported");

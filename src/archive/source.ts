@@ -1,6 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { UsageError } from "../errors.ts";
+import { isSafeRepositoryName, locationProblem } from "../git/safe_location.ts";
+
+export { isSafeRepositoryName };
 
 /** A repository source, as `archive create` understands it. */
 export interface RepositorySource {
@@ -24,7 +27,6 @@ export interface RepositoryTarget {
 }
 
 type Role = "source" | "target";
-const SCHEMES = new Set(["http:", "https:", "ssh:", "git:", "file:"]);
 const TOKEN_HINT: Record<Role, string> = {
   source: "SOURCE_TOKEN (or GITLAB_TOKEN/GITHUB_TOKEN for those hosts)",
   target: "TARGET_TOKEN",
@@ -70,19 +72,14 @@ function parseLocation(raw: string, role: Role, cwd?: string): { url: string; lo
   const text = raw.trim();
   const what = `Cannot use ${role} "${redactUserinfo(text)}"`;
   if (text === "") throw new UsageError(MISSING[role]);
-  if (text.startsWith("-")) throw new UsageError(`${what}: it starts with "-". Give a URL or a path`);
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(text)) {
-    throw new UsageError(`${what}: git transport helpers ("<transport>::") are not allowed`);
-  }
+  const problem = locationProblem(text);
+  if (problem) throw new UsageError(`${what}: ${problem}. Give a URL or a path`);
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
     let url: URL;
     try {
       url = new URL(text);
     } catch {
       throw new UsageError(`${what}: it is not a valid URL`);
-    }
-    if (!SCHEMES.has(url.protocol)) {
-      throw new UsageError(`${what}: scheme "${url.protocol}" is not supported. Use https, ssh, git or file`);
     }
     if (url.password || (url.username && (url.protocol === "http:" || url.protocol === "https:"))) {
       throw new UsageError(
@@ -112,11 +109,6 @@ export function repositoryName(urlOrPath: string): string {
   let last = basename(trimmed.replace(/^[^/]*@[^/:]+:/, "/"));
   last = last.replace(/\.git$/, "").replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^[.-]+/, "");
   return last === "" ? "repository" : last;
-}
-
-/** True for names that are safe as a file or directory name: `[A-Za-z0-9._-]`, not `.`-/`-`-led. */
-export function isSafeRepositoryName(name: string): boolean {
-  return /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/.test(name);
 }
 
 function redactUserinfo(text: string): string {

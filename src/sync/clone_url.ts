@@ -1,4 +1,5 @@
 import { UsageError } from "../errors.ts";
+import { locationProblem } from "../git/safe_location.ts";
 import type { RemoteRepository } from "../platforms/types.ts";
 
 /**
@@ -13,7 +14,8 @@ export function checkCloneUrl(repo: RemoteRepository, host: string): void {
   } catch {
     u = undefined;
   }
-  const ok = u && (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password;
+  const ok = u && (u.protocol === "https:" || u.protocol === "http:") && !u.username && !u.password &&
+    locationProblem(repo.cloneUrl) === undefined;
   if (!ok || repo.fullPath.split("/").some((s) => s.startsWith("-") || s === "..")) {
     throw new UsageError(
       `Cannot sync "${repo.fullPath}": the server returned an unsafe clone URL or path; refusing to use it`,

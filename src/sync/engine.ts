@@ -3,6 +3,7 @@ import type { Logger } from "../log/logger.ts";
 import { redactor } from "../log/redact.ts";
 import { createPlatform } from "../platforms/factory.ts";
 import { discoverJobs, type SourceHandle } from "./discover.ts";
+import { assertTargetsAreNotSources } from "./endpoints_check.ts";
 import { MirrorCache } from "./mirror.ts";
 import { runPool } from "./pool.ts";
 import { type RepoJob, syncRepositoryOnce } from "./repo_sync.ts";
@@ -48,6 +49,7 @@ const FORGE = { github: "GitHub", gitlab: "GitLab" } as const;
  * Logs the spec's JSON events and returns the per-repository results and the summary.
  */
 export async function runSync(settings: SyncSettings, options: RunSyncOptions): Promise<SyncOutcome> {
+  assertTargetsAreNotSources(settings);
   const started = Date.now();
   const { logger, events = {} } = options;
   const engineLog = logger.child("sync_engine");

@@ -1,5 +1,6 @@
 import { AuthError, TransientError } from "../errors.ts";
 import { classifyGitFailure, git, type GitAuth, type GitOptions } from "../git/git.ts";
+import { assertDistinctLocations, assertSafeRefs } from "../git/safe_location.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import type { RemoteRepository } from "../platforms/types.ts";
 import type { MirrorCache } from "./mirror.ts";
@@ -46,6 +47,13 @@ export interface AttemptResult {
  * never forced. Throws TransientError / AuthError / RepoClonerError; the caller retries.
  */
 export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Promise<AttemptResult> {
+  for (const target of ctx.targets) {
+    assertDistinctLocations(
+      job.source.cloneUrl,
+      target.destination(job.name).url,
+      `sync "${job.source.fullPath}"`,
+    );
+  }
   const t = (): number => {
     const left = ctx.deadline - Date.now();
     if (left <= 0) throw new TransientError(`Network timeout: "${job.source.fullPath}" ran out of time`);
@@ -67,6 +75,7 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
   const sourceRefs = firstClone
     ? local
     : await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
+  assertSafeRefs(sourceRefs.keys(), `the source of "${job.source.fullPath}"`);
   const states: Array<{ target: SyncTarget; dest: Destination; refs: RefMap }> = [];
   for (const target of ctx.targets) {
     const dest = target.destination(job.name);

@@ -17,6 +17,8 @@ th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vert
   overflow-wrap: anywhere; }
 th { background: var(--head); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
+table.packages th, table.packages td:nth-child(-n+3), table.packages td:nth-child(5) { white-space: nowrap; }
+table.packages td:nth-child(7) { min-width: 24em; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }

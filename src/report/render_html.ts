@@ -237,9 +237,9 @@ function dependenciesSection(r: ReviewData): string {
   );
   if (!d.packages.length) return eco;
   const rows = d.packages.map((p) => [
-    p.ecosystem,
     code(p.name),
     code(p.version),
+    p.ecosystem,
     p.license,
     p.kind,
     p.install_script === null ? { html: `<span class="muted">unknown</span>` } : p.install_script
@@ -249,13 +249,12 @@ function dependenciesSection(r: ReviewData): string {
         }</span>`,
       }
       : "no",
-    code(p.filename),
-    code(p.sha256),
+    { html: `<code>${esc(p.filename)}</code><br><code class="muted">sha256 ${esc(p.sha256)}</code>` },
     bytes(p.size),
   ]);
   return eco + table(
-    ["Ecosystem", "Package", "Version", "Licence", "Kind", "Install script", "File", "SHA-256", "Size"],
+    ["Package", "Version", "Ecosystem", "Licence", "Kind", "Install script", "File and SHA-256", "Size"],
     rows,
-    { numeric: [8], className: "packages" },
+    { numeric: [7], className: "packages" },
   );
 }

@@ -159,7 +159,7 @@ Deno.test("renderReportHtml() shows old → new, the range, warnings, the archiv
   assert.ok(html.includes("--not &lt;base&gt;"), "a rewritten ref's range excludes the base");
   assert.match(html, /Unsigned archive: no app\.tar\.gz\.minisig beside it/);
   assert.match(html, /<strong>6 warnings<\/strong>/);
-  assert.ok(html.includes(`<code>${"1".repeat(64)}</code>`), "package sha256");
+  assert.ok(html.includes(`sha256 ${"1".repeat(64)}</code>`), "package sha256");
   assert.ok(html.includes("base-0001"));
 });
 

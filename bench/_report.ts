@@ -42,7 +42,7 @@ export interface Results {
   when: string;
   smoke: boolean;
   machine: Record<string, unknown>;
-  binary: string;
+  binary: { path: string; sha256: string; version: string };
   repo: RepoInfo;
   source: string;
   runs: number;
@@ -147,6 +147,7 @@ export function renderTable(r: Results): string {
     `repository: ${r.repo.commits} commits, ${r.repo.refs} refs, pack ${
       mib(r.repo.size_pack_bytes)
     }; source ${r.source}; ${r.runs} runs per side, alternating`,
+    `binary: ${r.binary.version} sha256 ${r.binary.sha256.slice(0, 12)} (a private copy of ${r.binary.path})`,
     "",
     pad(["", "median s", "min s", "max s", "CPU s", "max RSS", "runs"]),
   ];

@@ -12,7 +12,8 @@
  */
 import { cpus, freemem, loadavg, totalmem } from "node:os";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_PARAMS, ensureBenchRepo, type RepoParams } from "./gen_repo.ts";
@@ -45,9 +46,9 @@ const smoke = opt.smoke;
 const runs = Number(opt.runs ?? (smoke ? 1 : 3));
 if (!Number.isInteger(runs) || runs < 1) throw new TypeError("Cannot run the benchmark: --runs must be >= 1");
 if (opt.source !== "url" && opt.source !== "path") throw new TypeError("Cannot run: --source is url or path");
-const binary = resolve(opt.binary);
-if (!existsSync(binary)) {
-  throw new Error(`Cannot run the benchmark: "${binary}" is missing. Run scripts/compile.sh.`);
+const given = resolve(opt.binary);
+if (!existsSync(given)) {
+  throw new Error(`Cannot run the benchmark: "${given}" is missing. Run scripts/compile.sh.`);
 }
 const base: RepoParams = smoke
   ? { commits: 300, randomMb: 4, branches: 4, tagEvery: 50, seed: 7 }
@@ -65,6 +66,19 @@ if (opt["no-sha-ni"]) {
 const outDir = resolve(opt.out);
 const work = join(outDir, "work");
 mkdirSync(work, { recursive: true });
+// A private copy: others rebuild dist/repo-cloner at any time, and every run must use the same binary.
+const binaryBytes = readFileSync(given);
+const binarySha256 = createHash("sha256").update(binaryBytes).digest("hex");
+const binary = join(work, `repo-cloner-${binarySha256.slice(0, 12)}`);
+for (const name of readdirSync(work)) {
+  if (name.startsWith("repo-cloner-") && join(work, name) !== binary) {
+    rmSync(join(work, name), { force: true });
+  }
+}
+if (!existsSync(binary)) {
+  writeFileSync(`${binary}.partial`, binaryBytes, { mode: 0o755 });
+  renameSync(`${binary}.partial`, binary);
+}
 const log = (s: string) => console.error(s);
 
 const load0 = loadavg();
@@ -158,7 +172,11 @@ const results: Results = {
     sha_extensions_masked: opt["no-sha-ni"],
     sha_ni: readFileSync("/proc/cpuinfo", "utf8").includes(" sha_ni"),
   },
-  binary,
+  binary: {
+    path: given,
+    sha256: binarySha256,
+    version: spawnSync(binary, ["version"], { encoding: "utf8" }).stdout.trim(),
+  },
   repo,
   source,
   runs,

@@ -16,8 +16,8 @@
  * config file with `concurrency.max_parallel`. Results: bench/out/sync/results.json.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { startForge } from "../tests/support/forge.ts";
 import { addCommits, addTag, gitIn } from "../tests/support/forge_repos.ts";
@@ -71,23 +71,42 @@ console.error(
   }s; latency ${latency} ms/request; ${availableParallelism()} CPUs`,
 );
 
-function run(
-  cmd: string,
-  argv: string[],
-  env: Record<string, string>,
-): Promise<{ wall: number; code: number; tail: string }> {
+/** CPU seconds (self + reaped children) of this process: the emulators and every side's tree. */
+function harnessCpu(): number {
+  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+}
+
+/** One measured side. */
+interface Run {
+  wall: number;
+  /** CPU seconds of the side's process tree (our binary and its git children, or the loop). */
+  cpu: number;
+  /** CPU seconds of the emulators (REST, git http-backend and its children) during the run. */
+  serverCpu: number;
+  code: number;
+  tail: string;
+}
+
+function run(cmd: string, argv: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((done, fail) => {
+    const timeFile = join(out, "time.txt");
+    const before = harnessCpu();
     const start = performance.now();
-    const child = spawn(cmd, argv, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: out, ...env } });
+    const child = spawn("/usr/bin/time", ["-f", "%U %S", "-o", timeFile, cmd, ...argv], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: out, ...env },
+    });
     const err: string[] = [];
     child.stderr.on("data", (d) => err.push(String(d)));
     child.stdout.on("data", () => {});
     child.on("error", fail);
-    child.on(
-      "close",
-      (code) =>
-        done({ wall: (performance.now() - start) / 1000, code: code ?? 1, tail: err.join("").slice(-600) }),
-    );
+    child.on("close", (code) => {
+      const wall = (performance.now() - start) / 1000;
+      const [u, s] = readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+      const cpu = u + s;
+      const serverCpu = Math.max(0, harnessCpu() - before - cpu);
+      done({ wall, cpu, serverCpu, code: code ?? 1, tail: err.join("").slice(-600) });
+    });
   });
 }
 
@@ -126,7 +145,7 @@ async function ours(org: string, cache: string) {
   return await run(binary, argv, env);
 }
 
-const samples: Array<{ round: number; loop: number; first: number; second: number }> = [];
+const samples: Array<{ round: number; loop: Run; first: Run; second: Run }> = [];
 for (let r = 1; r <= rounds; r++) {
   gh.addNamespace(`loop${r}`);
   gh.addNamespace(`ours${r}`);
@@ -155,39 +174,52 @@ for (let r = 1; r <= rounds; r++) {
       Deno.exit(1);
     }
   }
-  samples.push({ round: r, loop: l.wall, first: f.wall, second: s.wall });
+  samples.push({ round: r, loop: l, first: f, second: s });
+  const fmt = (x: Run) =>
+    `${x.wall.toFixed(2)}s (cpu ${x.cpu.toFixed(2)}, emulator ${x.serverCpu.toFixed(2)})`;
   console.error(
-    `round ${r}: loop ${l.wall.toFixed(2)}s  first ${f.wall.toFixed(2)}s  second ${s.wall.toFixed(2)}s`,
+    `round ${r}: loop ${fmt(l)}  first ${fmt(f)}  second ${fmt(s)}  load ${loadavg()[0].toFixed(1)}`,
   );
 }
+type Side = "loop" | "first" | "second";
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const loopMed = med(samples.map((s) => s.loop));
-const firstMed = med(samples.map((s) => s.first));
-const secondMed = med(samples.map((s) => s.second));
+const wall = (k: Side) => med(samples.map((s) => s[k].wall));
+const cpu = (k: Side) => Number(med(samples.map((s) => s[k].cpu)).toFixed(2));
+const emu = (k: Side) => Number(med(samples.map((s) => s[k].serverCpu)).toFixed(2));
 const result = {
   repositories: names.length,
   pack_mib: Number((bytes / 1048576).toFixed(1)),
   latency_ms: latency,
   cpus: availableParallelism(),
   max_parallel: args.get("parallel") ?? `default (${availableParallelism()})`,
-  samples,
-  loop_seconds: loopMed,
-  first_seconds: firstMed,
-  second_seconds: secondMed,
-  speedup_first_vs_loop: Number((loopMed / firstMed).toFixed(2)),
-  second_as_percent_of_first: Number((100 * secondMed / firstMed).toFixed(1)),
+  samples: samples.map((s) => ({
+    round: s.round,
+    ...Object.fromEntries((["loop", "first", "second"] as const).map((k) => [k, {
+      wall: Number(s[k].wall.toFixed(2)),
+      cpu: Number(s[k].cpu.toFixed(2)),
+      emulator_cpu: Number(s[k].serverCpu.toFixed(2)),
+    }])),
+  })),
+  wall_seconds: { loop: wall("loop"), first: wall("first"), second: wall("second") },
+  cpu_seconds: { loop: cpu("loop"), first: cpu("first"), second: cpu("second") },
+  emulator_cpu_seconds: { loop: emu("loop"), first: emu("first"), second: emu("second") },
+  speedup_first_vs_loop: Number((wall("loop") / wall("first")).toFixed(2)),
+  second_as_percent_of_first: Number((100 * wall("second") / wall("first")).toFixed(1)),
   targets: { speedup_min: 1.8, second_percent_max: 10 },
 };
 writeFileSync(join(out, "results.json"), JSON.stringify(result, null, 2) + "\n");
+const line = (k: Side) => `${wall(k).toFixed(2)}s  (cpu ${cpu(k)}s, emulator cpu ${emu(k)}s)`;
 console.log(
-  `sync bench: ${names.length} repos, ${result.pack_mib} MiB, latency ${latency} ms, max_parallel ${result.max_parallel}\n` +
-    `  shell loop (clone --mirror + push --mirror): ${loopMed.toFixed(2)}s\n` +
+  [
+    `sync bench: ${names.length} repos, ${result.pack_mib} MiB, latency ${latency} ms, max_parallel ${result.max_parallel}`,
+    `  shell loop (clone --mirror + push --mirror): ${line("loop")}`,
     `  repo-cloner first run:                        ${
-      firstMed.toFixed(2)
-    }s   speedup ×${result.speedup_first_vs_loop} (target ≥ 1.8)\n` +
+      line("first")
+    }  speedup x${result.speedup_first_vs_loop} (target >= 1.8)`,
     `  repo-cloner second run (no change):           ${
-      secondMed.toFixed(2)
-    }s   ${result.second_as_percent_of_first}% of first (target ≤ 10%)`,
+      line("second")
+    }  ${result.second_as_percent_of_first}% of first (target <= 10%)`,
+  ].join("\n"),
 );
 await gl.close();
 await gh.close();

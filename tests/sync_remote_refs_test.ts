@@ -34,8 +34,9 @@ Deno.test("listRemoteRefs() returns what git ls-remote --heads --tags returns, o
     assert.equal(want.size, 6);
     const v2 = await listRemoteRefs(url, { auth, timeoutMs: 10_000, who: "src" });
     assert.deepEqual(v2, want);
-    assert.deepEqual(f.log.map((e) => e.op), ["advertise", "ls-refs"], JSON.stringify(f.log));
-    // A server that answers protocol v0 (no Git-Protocol header reaches it): one request.
+    assert.deepEqual(f.log.map((e) => e.op), ["ls-refs"], "one stateless v2 request");
+    // A server that answers protocol v0 (no Git-Protocol header reaches it): the direct ls-refs gets no
+    // ls-refs result, then the v0 advertisement is read.
     const noV2: typeof fetch = (input, init) => {
       const h = { ...(init?.headers as Record<string, string>) };
       delete h["git-protocol"];
@@ -43,7 +44,7 @@ Deno.test("listRemoteRefs() returns what git ls-remote --heads --tags returns, o
     };
     const before = f.log.length;
     assert.deepEqual(await listRemoteRefs(url, { auth, timeoutMs: 10_000, who: "src", fetch: noV2 }), want);
-    assert.deepEqual(f.log.slice(before).map((e) => e.op), ["advertise"]);
+    assert.deepEqual(f.log.slice(before).map((e) => e.op), ["ls-refs", "advertise"]);
     // Not a smart server (or a redirect): falls back to git ls-remote, same answer.
     const dumb: typeof fetch = () =>
       Promise.resolve(new Response("x", { status: 200, headers: { "content-type": "text/plain" } }));
@@ -67,13 +68,14 @@ Deno.test("listRemoteRefs() maps 401, 502, 429 Retry-After, 404 and a hang", asy
         return true;
       },
     );
-    f.faults.push({ match: /info\/refs$/, kind: "status", status: 502 });
+    f.faults.push({ match: /(info\/refs|git-upload-pack)$/, kind: "status", status: 502, times: 2 });
     await assert.rejects(listRemoteRefs(url, { auth, timeoutMs: 5000, who: "s" }), TransientError);
     f.faults.push({
       match: /git-upload-pack$/,
       kind: "status",
       status: 429,
       headers: { "retry-after": "3" },
+      times: 2,
     });
     await assert.rejects(listRemoteRefs(url, { auth, timeoutMs: 5000, who: "s" }), (e: Error) => {
       assert.ok(e instanceof TransientError);

@@ -15,6 +15,8 @@ export interface ListRefsOptions {
   logger?: ModuleLogger;
   /** fetch, for tests. Default the global one. */
   fetch?: typeof fetch;
+  /** Cancels the listing (SIGTERM): the request is aborted, or the `git ls-remote` killed. */
+  signal?: AbortSignal;
 }
 
 /** Thrown inside {@link listRemoteRefs} when the server is not a smart-HTTP git server we understand. */
@@ -24,8 +26,9 @@ const LIST_CAP_MS = 120_000;
 
 /**
  * The branches and tags of a remote: `git ls-remote --heads --tags` done in-process for http(s) URLs
- * (smart HTTP: `GET info/refs`, then protocol v2 `ls-refs` with `ref-prefix refs/heads/` and
- * `refs/tags/` and `peel`; a protocol v0 advertisement is parsed as is). No process is spawned, which
+ * (smart HTTP protocol v2 `ls-refs` with `ref-prefix refs/heads/`, `refs/tags/` and `peel`, sent
+ * directly — one request — and after `GET info/refs` when the server needs that; a protocol v0
+ * advertisement is parsed as is). No process is spawned, which
  * makes the no-change check of a scheduled run cheap; the token goes in an Authorization header,
  * the same way and to the same host as the REST calls. Anything unexpected (other schemes,
  * redirects, dumb servers) falls back to `git ls-remote`.
@@ -36,6 +39,13 @@ export async function listRemoteRefs(url: string, options: ListRefsOptions): Pro
   const ctrl = new AbortController();
   const ms = Math.max(1, Math.min(options.timeoutMs, LIST_CAP_MS));
   const timer = setTimeout(() => ctrl.abort(), ms);
+  const cancel = () => ctrl.abort();
+  options.signal?.addEventListener("abort", cancel, { once: true });
+  if (options.signal?.aborted) ctrl.abort();
+  const cancelled = () =>
+    options.signal?.aborted
+      ? new RepoClonerError(`Cannot finish listing the refs of ${redactor.redact(url)}: aborted`)
+      : undefined;
   const f = options.fetch ?? fetch;
   const headers: Record<string, string> = { "git-protocol": "version=2", "user-agent": "git/repo-cloner" };
   if (options.auth) {
@@ -58,7 +68,7 @@ export async function listRemoteRefs(url: string, options: ListRefsOptions): Pro
       });
     } catch (e) {
       if (ctrl.signal.aborted) {
-        throw new TransientError(
+        throw cancelled() ?? new TransientError(
           `Network timeout: listing the refs of ${redactor.redact(url)} did not finish in ${ms} ms`,
         );
       }
@@ -104,7 +114,7 @@ export async function listRemoteRefs(url: string, options: ListRefsOptions): Pro
       return new Uint8Array(await res.arrayBuffer());
     } catch (e) {
       if (ctrl.signal.aborted) {
-        throw new TransientError(
+        throw cancelled() ?? new TransientError(
           `Network timeout: listing the refs of ${redactor.redact(url)} did not finish in ${ms} ms`,
         );
       }
@@ -113,17 +123,7 @@ export async function listRemoteRefs(url: string, options: ListRefsOptions): Pro
       });
     }
   };
-  try {
-    // v0 answers "# service=git-upload-pack", flush, then the refs; v2 answers "version 2" and its
-    // capabilities (servers differ on whether the service line comes first).
-    let adv = parsePktLines(await call("/info/refs?service=git-upload-pack"));
-    if (adv[0]?.replace(/\n$/, "") === "# service=git-upload-pack") adv = adv.slice(1);
-    const lines = adv.filter((l): l is string => l !== null);
-    if (lines.length > 0 && !/^(version 2\n?$|[0-9a-f]{40,64} )/.test(lines[0])) {
-      throw new NotSmart("not a smart-HTTP server");
-    }
-    if (lines[0]?.replace(/\n$/, "") !== "version 2") return parseV0(lines);
-    if (!lines.some((l) => /^ls-refs(=|\n|$)/.test(l))) throw new NotSmart("no ls-refs");
+  const lsRefs = async () => {
     const body = pkt("command=ls-refs\n") + "0001" + pkt("peel\n") + pkt("ref-prefix refs/heads/\n") +
       pkt("ref-prefix refs/tags/\n") + "0000";
     const out = await call("/git-upload-pack", {
@@ -134,7 +134,28 @@ export async function listRemoteRefs(url: string, options: ListRefsOptions): Pro
         accept: "application/x-git-upload-pack-result",
       },
     });
-    return parseV2(parsePktLines(out).filter((l): l is string => l !== null));
+    return parseV2(out);
+  };
+  try {
+    // Protocol v2 over HTTP is stateless: ask for ls-refs straight away, one request. A server that
+    // wants the advertisement first or speaks only v0 does not answer with an ls-refs result; any
+    // failure here (other than a rejected token) goes the long way, which gives the real error.
+    try {
+      return await lsRefs();
+    } catch (e) {
+      if (e instanceof AuthError || ctrl.signal.aborted) throw e;
+    }
+    // v0 answers "# service=git-upload-pack", flush, then the refs; v2 answers "version 2" and its
+    // capabilities (servers differ on whether the service line comes first).
+    let adv = parsePktLines(await call("/info/refs?service=git-upload-pack"));
+    if (adv[0]?.replace(/\n$/, "") === "# service=git-upload-pack") adv = adv.slice(1);
+    const lines = adv.filter((l): l is string => l !== null);
+    if (lines.length > 0 && !/^(version 2\n?$|[0-9a-f]{40,64} )/.test(lines[0])) {
+      throw new NotSmart("not a smart-HTTP server");
+    }
+    if (lines[0]?.replace(/\n$/, "") !== "version 2") return parseV0(lines);
+    if (!lines.some((l) => /^ls-refs(=|\n|$)/.test(l))) throw new NotSmart("no ls-refs");
+    return await lsRefs();
   } catch (e) {
     if (e instanceof NotSmart) {
       options.logger?.debug(`ls-refs over HTTP not possible (${e.message}); using git ls-remote`);
@@ -143,6 +164,7 @@ export async function listRemoteRefs(url: string, options: ListRefsOptions): Pro
     throw e;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", cancel);
   }
 }
 
@@ -151,6 +173,7 @@ async function viaGit(url: string, options: ListRefsOptions): Promise<RefMap> {
     auth: options.auth,
     timeoutMs: options.timeoutMs,
     logger: options.logger,
+    signal: options.signal,
   });
   return parseLsRemote(r.stdout);
 }
@@ -190,12 +213,20 @@ export function parsePktLines(buf: Uint8Array): Array<string | null> {
   return out;
 }
 
-/** v2 `ls-refs` lines: `<oid> <ref>[ symref-target:…][ peeled:<oid>]`. */
-function parseV2(lines: string[]): RefMap {
+/**
+ * A v2 `ls-refs` result: lines `<oid> <ref>[ symref-target:…][ peeled:<oid>]` ending in a flush.
+ * Anything else (a v0 server's reply, an empty body) is not taken for "no refs": NotSmart.
+ */
+function parseV2(buf: Uint8Array): RefMap {
+  const packets = parsePktLines(buf);
+  if (packets.length === 0 || packets[packets.length - 1] !== null || packets.slice(0, -1).includes(null)) {
+    throw new NotSmart("not an ls-refs result");
+  }
   const refs: RefMap = new Map();
-  for (const line of lines) {
+  for (const line of packets.slice(0, -1) as string[]) {
     const [oid, ref, ...attrs] = line.replace(/\n$/, "").split(" ");
-    if (!/^[0-9a-f]{40,64}$/.test(oid) || !isSyncedRef(ref ?? "")) continue;
+    if (!/^[0-9a-f]{40,64}$/.test(oid) || !ref) throw new NotSmart("not an ls-refs result");
+    if (!isSyncedRef(ref)) continue;
     const peeled = attrs.find((a) => a.startsWith("peeled:"))?.slice(7);
     refs.set(ref, { sha: oid, commit: peeled ?? oid });
   }

@@ -5,8 +5,10 @@ import { ArchiveError } from "../errors.ts";
 import type { EcosystemResult } from "../deps/types.ts";
 import { createBundle } from "../git/bundle.ts";
 import { VERSION } from "../version.ts";
+import { type ArchiveBase, baseRecord, inheritFromBase } from "./base_archive.ts";
 import type { ClonedSource } from "./clone_source.ts";
 import { type FileEntry, lfsEntryPath, type Manifest } from "./manifest.ts";
+import { refChanges } from "./ref_state.ts";
 import { RESTORE_SCRIPT_PATH, restoreScript } from "./restore_script.ts";
 import { hashFile, listStagedFiles } from "./staged_files.ts";
 
@@ -17,6 +19,10 @@ export interface StageInfo {
   url: string;
   createdAt: Date;
   signal?: AbortSignal;
+  /** Incremental: the base archive; the bundle then holds only what is new since its ref tips. */
+  base?: ArchiveBase;
+  /** Depth the clone was cut at (`--depth`), when it was. */
+  depth?: number;
 }
 
 /**
@@ -32,10 +38,15 @@ export async function buildStage(
   deps: EcosystemResult[],
   info: StageInfo,
 ): Promise<Manifest> {
-  const bundle = await createBundle(cloned.gitDir, join(stage, "repo.bundle"), {
-    includeHead: cloned.head !== null,
-    signal: info.signal,
-  });
+  const changes = info.base ? refChanges(info.base.manifest.refs, cloned.refs) : undefined;
+  const bundle = await createBundle(
+    cloned.gitDir,
+    join(stage, "repo.bundle"),
+    changes
+      // Only new or moved refs, without what the base's tips (those this clone knows) reach.
+      ? { refs: Object.keys(changes.changed), exclude: cloned.knownBaseTips, signal: info.signal }
+      : { includeHead: cloned.head !== null, signal: info.signal },
+  );
   writeFileSync(join(stage, RESTORE_SCRIPT_PATH), restoreScript(), { mode: 0o755 });
   const files: FileEntry[] = [{ path: "repo.bundle", sha256: bundle.sha256, size: bundle.size }];
   for (const o of cloned.lfs) files.push({ path: lfsEntryPath(o.oid), sha256: o.oid, size: o.size });
@@ -51,9 +62,10 @@ export async function buildStage(
       packages: d.packages,
       files: d.files,
       projects: d.projects,
+      inherited: [],
     };
   }
-  return {
+  const manifest: Manifest = {
     format_version: 1,
     archive_id: randomUUID(),
     type: info.type,
@@ -62,8 +74,10 @@ export async function buildStage(
     repository: { name: info.name },
     source: { url: info.url, default_branch: cloned.defaultBranch, head: cloned.head },
     refs: cloned.refs,
-    deleted_refs: [],
-    shallow: null,
+    deleted_refs: changes?.deleted ?? [],
+    shallow: info.depth !== undefined && cloned.shallowCommits.length > 0
+      ? { depth: info.depth, commits: cloned.shallowCommits }
+      : null,
     bundle: {
       path: "repo.bundle",
       sha256: bundle.sha256,
@@ -71,11 +85,12 @@ export async function buildStage(
       prerequisites: bundle.prerequisites,
       empty: bundle.empty,
     },
-    base: null,
-    lfs: { objects: cloned.lfs.map((o) => ({ oid: o.oid, size: o.size })) },
+    base: info.base ? baseRecord(info.base) : null,
+    lfs: { objects: cloned.lfs.map((o) => ({ oid: o.oid, size: o.size })), inherited: [] },
     dependencies,
     files,
   };
+  return info.base ? inheritFromBase(manifest, info.base.manifest) : manifest;
 }
 
 /** Where the bytes of a listed entry are on disk: LFS objects stay in the clone's store. */

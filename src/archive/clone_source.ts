@@ -1,8 +1,12 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { ArchiveError, AuthError, TransientError } from "../errors.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import { git, type GitAuth, GitError } from "../git/git.ts";
 import { lfsAvailable, lfsFetchAll, type LfsObject, listLfsObjects, tipsUseLfs } from "../git/lfs.ts";
+import { lfsFetchPointers, lfsPointersIn } from "../git/lfs_pointers.ts";
+import { existingObjects } from "../git/objects.ts";
 import { listRefs } from "../git/refs.ts";
 import type { RepositorySource } from "./source.ts";
 
@@ -20,6 +24,10 @@ export interface ClonedSource {
   tags: number;
   /** LFS objects fetched (empty when the repository does not use LFS). */
   lfs: LfsObject[];
+  /** Shallow clone: the boundary commits (`shallow` file), empty for a complete history. */
+  shallowCommits: string[];
+  /** Incremental: the base tips this clone has (only those can be excluded from the bundle). */
+  knownBaseTips: string[];
 }
 
 /** Options of {@link cloneSource}. */
@@ -30,6 +38,13 @@ export interface CloneSourceOptions {
   includeLfs?: boolean;
   logger?: ModuleLogger;
   signal?: AbortSignal;
+  /** Clone only the last `depth` commits of every branch and tag (`--depth`). Default: everything. */
+  depth?: number;
+  /**
+   * Incremental: the base archive's ref tips and the LFS objects the chain already carries. Only LFS
+   * objects named by commits new since those tips, and not already carried, are fetched.
+   */
+  base?: { tips: string[]; lfsOids: ReadonlySet<string> };
 }
 
 /**
@@ -48,7 +63,25 @@ export async function cloneSource(
   const gitDir = join(workDir, "mirror.git");
   const { logger, signal, auth } = options;
   try {
-    await git(["clone", "--bare", "--quiet", "--", source.gitUrl, gitDir], { auth, logger, signal });
+    if (options.depth === undefined) {
+      await git(["clone", "--bare", "--quiet", "--", source.gitUrl, gitDir], { auth, logger, signal });
+    } else {
+      // git ignores --depth for a plain local path: give it a file:// URL.
+      const url = source.local ? pathToFileURL(source.gitUrl).href : source.gitUrl;
+      const depth = `--depth=${options.depth}`;
+      await git(["clone", "--bare", "--quiet", depth, "--no-single-branch", "--", url, gitDir], {
+        auth,
+        logger,
+        signal,
+      });
+      // Tags outside the branches' last commits are not followed by clone: fetch each at the same depth.
+      await git(["fetch", "--quiet", depth, "origin", "+refs/tags/*:refs/tags/*"], {
+        cwd: gitDir,
+        auth,
+        logger,
+        signal,
+      });
+    }
   } catch (e) {
     throw explain(e, `clone "${source.recordedUrl}"`, "Check the URL and that the token may read it");
   }
@@ -64,17 +97,40 @@ export async function cloneSource(
   }
   const names = Object.keys(refs);
   const branches = names.filter((n) => n.startsWith("refs/heads/")).length;
+  const shallowCommits = readShallow(gitDir);
+  const knownBaseTips = options.base ? [...await existingObjects(gitDir, options.base.tips, { logger })] : [];
   let lfs: LfsObject[] = [];
-  if (
+  if (options.base && (options.includeLfs ?? true)) {
+    const found = await lfsPointersIn(gitDir, { tips: Object.values(refs), exclude: knownBaseTips }, {
+      logger,
+    });
+    const wanted = found.filter((p) => !options.base!.lfsOids.has(p.oid));
+    if (wanted.length > 0) {
+      await requireLfs(source, logger);
+      try {
+        await lfsFetchPointers(gitDir, "origin", wanted, { auth, logger, signal });
+      } catch (e) {
+        throw explain(
+          e,
+          `fetch the LFS objects of "${source.recordedUrl}"`,
+          "Check that the LFS server is reachable",
+        );
+      }
+      const want = new Set(wanted.map((p) => p.oid));
+      lfs = listLfsObjects(join(gitDir, "lfs", "objects")).filter((o) => want.has(o.oid));
+      const missing = wanted.find((p) => !lfs.some((o) => o.oid === p.oid));
+      if (missing) {
+        throw new ArchiveError(
+          `Cannot archive "${source.recordedUrl}": the LFS server did not send object ${missing.oid}. ` +
+            "Check that the object was pushed to the source's LFS storage",
+        );
+      }
+    }
+  } else if (
     (options.includeLfs ?? true) && names.length > 0 &&
     await tipsUseLfs(gitDir, Object.values(refs), { logger })
   ) {
-    if (!await lfsAvailable({ logger })) {
-      throw new ArchiveError(
-        `Cannot archive "${source.recordedUrl}": the repository uses Git LFS (.gitattributes has filter=lfs) ` +
-          "but git-lfs is not installed. Install git-lfs (apt-get install git-lfs), or pass --no-lfs to leave LFS objects out",
-      );
-    }
+    await requireLfs(source, logger);
     try {
       await lfsFetchAll(gitDir, "origin", { auth, logger, signal });
     } catch (e) {
@@ -86,7 +142,36 @@ export async function cloneSource(
     }
     lfs = listLfsObjects(join(gitDir, "lfs", "objects"));
   }
-  return { gitDir, refs, defaultBranch, head, branches, tags: names.length - branches, lfs };
+  return {
+    gitDir,
+    refs,
+    defaultBranch,
+    head,
+    branches,
+    tags: names.length - branches,
+    lfs,
+    shallowCommits,
+    knownBaseTips,
+  };
+}
+
+async function requireLfs(source: RepositorySource, logger?: ModuleLogger): Promise<void> {
+  if (await lfsAvailable({ logger })) return;
+  throw new ArchiveError(
+    `Cannot archive "${source.recordedUrl}": the repository uses Git LFS (.gitattributes has filter=lfs) ` +
+      "but git-lfs is not installed. Install git-lfs (apt-get install git-lfs), or pass --no-lfs to leave LFS objects out",
+  );
+}
+
+/** The boundary commits of a shallow repository (its `shallow` file), sorted; empty when complete. */
+function readShallow(gitDir: string): string[] {
+  let text = "";
+  try {
+    text = readFileSync(join(gitDir, "shallow"), "utf8");
+  } catch {
+    return [];
+  }
+  return [...new Set(text.split("\n").filter((l) => /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(l)))].sort();
 }
 
 function explain(e: unknown, action: string, advice: string): unknown {

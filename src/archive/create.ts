@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ArchiveError, UsageError } from "../errors.ts";
@@ -9,9 +9,9 @@ import type { GitAuth } from "../git/git.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { timestamp } from "../log/session.ts";
 import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
-import { commitPartial, PARTIAL_SUFFIX } from "../fs/atomic_write.ts";
 import { archiveSpaceEstimate, assertFreeSpace } from "../fs/disk_space.ts";
 import { type ArchiveSigned, SIGNATURE_SUFFIX } from "./archive_signature.ts";
+import { chainLfs, readArchiveBase } from "./base_archive.ts";
 import { buildStage, localFileOf } from "./build_stage.ts";
 import { stageReview } from "../report/stage_review.ts";
 import { writeReportBeside } from "../report/write_report.ts";
@@ -19,7 +19,10 @@ import { cloneSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";
 import { serializeManifest } from "./manifest_json.ts";
 import { resolveSource } from "./source.ts";
-import { type TarEntry, writeTarGz } from "./tar_writer.ts";
+import { archiveTooLarge, formatSize } from "./size_limit.ts";
+import type { TarEntry } from "./tar_writer.ts";
+import type { WrittenVolume } from "./volume_writer.ts";
+import { archiveTargets, firstExisting, writeArchive } from "./write_archive.ts";
 import { verifyArchive, type VerifyReport } from "./verify.ts";
 
 /** What `createArchive` reports as it goes; the CLI renders these as the spec's "Step i/5" lines. */
@@ -31,7 +34,7 @@ export type CreateEvent =
   | { kind: "deps:progress"; event: Parameters<DependencyProgress>[0] }
   | { kind: "deps:done"; results: EcosystemResult[]; packages: number; ms: number }
   | { kind: "archive:start"; type: "full" | "incremental" }
-  | { kind: "archive:done"; name: string; path: string; size: number; ms: number }
+  | { kind: "archive:done"; name: string; path: string; size: number; volumes?: number; ms: number }
   | { kind: "sign:done"; signaturePath: string; keyId: string; seq: number }
   | { kind: "upload:start"; storage: "local" | "s3"; location: string }
   | { kind: "upload:skipped"; reason: string }
@@ -42,8 +45,21 @@ export type CreateEvent =
 
 /** Options of {@link createArchive}. */
 export interface CreateArchiveOptions {
-  /** Archive type. Default "full" ("incremental" arrives with issue 7 and is refused for now). */
+  /** Archive type. Default "full"; "incremental" needs `base`. */
   type?: "full" | "incremental";
+  /**
+   * Incremental: the previous archive of the chain (local path, split index or first volume,
+   * `s3://…`) or just its manifest.json. Required for, and only allowed with, type "incremental".
+   */
+  base?: string;
+  /** Environment for reading an `s3://` base (credentials, endpoint). Default process.env. */
+  env?: Record<string, string | undefined>;
+  /** Cut the history at this many commits per branch and tag (`--depth`). Full archives only. */
+  depth?: number;
+  /** Largest archive size in bytes (`archive.max_size`); creation fails early beyond it. Default none. */
+  maxSize?: number;
+  /** Write volumes smaller than this many bytes plus an index (`--split-size`). Default one file. */
+  splitSize?: number;
   /** Repository name in the archive name and manifest. Default: from the source URL or path. */
   name?: string;
   /** Credentials for the source (reach git through the environment only). Default none. */
@@ -85,12 +101,15 @@ export interface CreateArchiveOptions {
 
 /** The outcome of {@link createArchive}. */
 export interface CreateArchiveResult {
-  /** File name, `<repo>-<type>-<YYYYMMDD-HHMMSS>.tar.gz`. */
+  /** File name, `<repo>-<type>-<YYYYMMDD-HHMMSS>.tar.gz` (`….tar.gz.volumes.json` when split). */
   name: string;
-  /** Absolute path of the archive in the output directory. */
+  /** Absolute path of the archive (or of the volume index) in the output directory. */
   path: string;
+  /** Size and sha256 of the `.tar.gz` stream (all volumes together when split). */
   size: number;
   sha256: string;
+  /** The volumes of a split archive, in order. */
+  volumes?: WrittenVolume[];
   manifest: Manifest;
   /** Where storage put it, when a storage was given. */
   stored?: PutResult;
@@ -129,9 +148,7 @@ export async function createArchive(
   options: CreateArchiveOptions = {},
 ): Promise<CreateArchiveResult> {
   const type = options.type ?? "full";
-  if (type !== "full") {
-    throw new UsageError('Cannot create an incremental archive yet: only "--type full" is supported');
-  }
+  checkCreateOptions(type, options);
   const now = options.now ?? (() => new Date());
   const started = now();
   const clock = () => now().getTime();
@@ -142,21 +159,30 @@ export async function createArchive(
   const output = resolve(options.cwd ?? process.cwd(), outputDir);
   const name = `${repo.name}-${type}-${timestamp(started)}.tar.gz`;
   const finalPath = join(output, name);
-  const partialPath = finalPath + PARTIAL_SUFFIX;
-  if (existsSync(finalPath)) {
+  const taken = firstExisting(archiveTargets(output, name, options.splitSize !== undefined));
+  if (taken) {
     throw new ArchiveError(
-      `Cannot create "${finalPath}": it already exists. Wait a second or use another --output`,
+      `Cannot create "${taken}": it already exists. Wait a second or use another --output`,
+    );
+  }
+  const base = options.base === undefined
+    ? undefined
+    : await readArchiveBase(options.base, { cwd: options.cwd, env: options.env });
+  if (base && base.manifest.repository.name !== repo.name) {
+    throw new UsageError(
+      `Cannot create an incremental archive of "${repo.name}" on base "${options.base}": the base is an ` +
+        `archive of "${base.manifest.repository.name}". Give the previous archive of the same repository`,
     );
   }
   log.info("Archive creation started", {
     repository: repo.name,
     source_url: repo.recordedUrl,
     archive_type: type,
+    base_archive_id: base?.manifest.archive_id,
   });
   mkdirSync(output, { recursive: true });
   const work = mkdtempSync(join(options.workDir ?? tmpdir(), "repo-cloner-create-"));
   const timings = { clone: 0, dependencies: 0, archive: 0, upload: 0, verify: 0, total: 0 };
-  let committed = false;
   try {
     // Step 1/5: clone.
     emit({ kind: "clone:start", source: repo.recordedUrl });
@@ -166,6 +192,11 @@ export async function createArchive(
       includeLfs: options.includeLfs,
       logger: gitLog,
       signal: options.signal,
+      depth: options.depth,
+      base: base && {
+        tips: Object.values(base.manifest.refs),
+        lfsOids: new Set(chainLfs(base.manifest).keys()),
+      },
     });
     timings.clone = clock() - t;
     const lfsBytes = cloned.lfs.reduce((n, o) => n + o.size, 0);
@@ -225,7 +256,10 @@ export async function createArchive(
       url: repo.recordedUrl,
       createdAt: started,
       signal: options.signal,
+      base,
+      depth: options.depth,
     });
+    checkEstimate(manifest, repo.name, options.maxSize, log);
     const entries: TarEntry[] = [
       { path: "manifest.json", content: new TextEncoder().encode(serializeManifest(manifest)) },
       ...manifest.files.map((f) => ({ ...f, file: localFileOf(f, stage, cloned) })),
@@ -233,44 +267,37 @@ export async function createArchive(
     assertFreeSpace(output, archiveSpaceEstimate(manifest.files.reduce((n, f) => n + f.size, 0)), {
       action: `create archive "${name}"`,
     });
-    let written;
-    let signature: ArchiveSigned | undefined;
-    const sigFinal = finalPath + SIGNATURE_SUFFIX;
-    const sigPartial = sigFinal + PARTIAL_SUFFIX;
-    try {
-      written = await writeTarGz(partialPath, entries, {
-        mtime: new Date(Math.floor(started.getTime() / 1000) * 1000),
-        gzipLevel: options.gzipLevel,
-        signal: options.signal,
-      });
-      if (options.sign) {
-        signature = await options.sign(partialPath, { name, manifest, signaturePath: sigPartial });
-      }
-      commitPartial(partialPath, finalPath);
-      committed = true;
-      if (signature) {
-        try {
-          commitPartial(sigPartial, sigFinal);
-        } catch (e) {
-          rmSync(finalPath, { force: true }); // never leave a signed archive without its signature
-          throw e;
-        }
-        signature = { ...signature, signaturePath: sigFinal };
-      }
-    } finally {
-      if (!committed) rmSync(partialPath, { force: true });
-      rmSync(sigPartial, { force: true });
-    }
+    const written = await writeArchive(output, name, {
+      repository: repo.name,
+      manifest,
+      entries,
+      mtime: new Date(Math.floor(started.getTime() / 1000) * 1000),
+      gzipLevel: options.gzipLevel,
+      maxBytes: options.maxSize,
+      splitBytes: options.splitSize,
+      sign: options.sign,
+      signal: options.signal,
+    });
+    const signature = written.signature;
+    const sigFinal = signature?.signaturePath ?? "";
     timings.archive = clock() - t;
     log.info("Archive created", {
       repository: repo.name,
       archive: name,
-      path: finalPath,
+      path: written.path,
+      volumes: written.volumes?.length,
       size_bytes: written.size,
       sha256: written.sha256,
       duration_seconds: timings.archive / 1000,
     });
-    emit({ kind: "archive:done", name, path: finalPath, size: written.size, ms: timings.archive });
+    emit({
+      kind: "archive:done",
+      name: written.name,
+      path: written.path,
+      size: written.size,
+      volumes: written.volumes?.length,
+      ms: timings.archive,
+    });
     if (signature) {
       log.info("Archive signed", {
         archive: name,
@@ -287,16 +314,23 @@ export async function createArchive(
     if (options.storage) {
       emit({ kind: "upload:start", storage: options.storage.kind, location: options.storage.location });
       t = clock();
-      stored = await putFile(options.storage, name, {
-        file: finalPath,
-        sha256: written.sha256,
-        size: written.size,
+      for (const f of written.files) {
+        await putFile(options.storage, f.name, {
+          file: f.path,
+          sha256: f.sha256,
+          size: f.size,
+          signal: options.signal,
+        });
+      }
+      stored = await putFile(options.storage, written.name, {
+        file: written.path,
+        sha256: written.volumes ? undefined : written.sha256,
         signal: options.signal,
       });
       if (signature) {
         storedSignature = await putSignature(
           options.storage,
-          name + SIGNATURE_SUFFIX,
+          written.name + SIGNATURE_SUFFIX,
           sigFinal,
           options.signal,
         );
@@ -320,7 +354,7 @@ export async function createArchive(
     } else {
       emit({ kind: "verify:start" });
       t = clock();
-      const target = stored && options.storage?.kind === "local" ? stored.url : finalPath;
+      const target = stored && options.storage?.kind === "local" ? stored.url : written.path;
       verification = await verifyArchive(target, { logger: log.root.child("archive_verify") });
       timings.verify = clock() - t;
       emit({ kind: "verify:done", report: verification, ms: timings.verify });
@@ -344,10 +378,11 @@ export async function createArchive(
       duration_seconds: timings.total / 1000,
     });
     return {
-      name,
-      path: finalPath,
+      name: written.name,
+      path: written.path,
       size: written.size,
       sha256: written.sha256,
+      volumes: written.volumes,
       manifest,
       stored,
       signature,
@@ -370,4 +405,61 @@ async function putSignature(storage: Storage, key: string, file: string, signal?
     size: bytes.length,
     signal,
   });
+}
+
+function checkCreateOptions(type: string, options: CreateArchiveOptions): void {
+  if (type === "incremental" && !options.base) {
+    throw new UsageError(
+      "Cannot create an incremental archive: no base given. Pass --base PREVIOUS_ARCHIVE (or its manifest.json), " +
+        "or set archive.base_archive",
+    );
+  }
+  if (type === "full" && options.base) {
+    throw new UsageError("Cannot use a base archive for a full archive: pass --type incremental with --base");
+  }
+  if (type === "incremental" && options.depth !== undefined) {
+    throw new UsageError(
+      "Cannot cut the history (--depth) of an incremental archive: it carries only what is new since its base. " +
+        "Use --depth for the full archive that starts the chain",
+    );
+  }
+  for (
+    const [key, value] of [["depth", options.depth], ["maxSize", options.maxSize], [
+      "splitSize",
+      options.splitSize,
+    ]]
+  ) {
+    if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 1)) {
+      throw new UsageError(`Cannot create archive: ${key} must be a positive whole number (got ${value})`);
+    }
+  }
+}
+
+/**
+ * Fails before anything is written when the archive cannot fit `maxSize`: its git bundle (a pack,
+ * already compressed, so gzip cannot shrink it) alone passes the limit. LFS objects and dependency
+ * files may still compress, so they count only while writing (`writeArchive` stops there).
+ */
+function checkEstimate(
+  manifest: Manifest,
+  name: string,
+  maxSize: number | undefined,
+  log: ReturnType<Logger["child"]>,
+): void {
+  const total = manifest.files.reduce((n, f) => n + f.size, 0);
+  log.info("Archive size estimated", {
+    repository: name,
+    bundle_bytes: manifest.bundle.size,
+    content_bytes: total,
+    max_size_bytes: maxSize,
+  });
+  if (maxSize !== undefined && manifest.bundle.size > maxSize) {
+    throw archiveTooLarge({
+      name,
+      limit: maxSize,
+      detail: `needs at least ${formatSize(manifest.bundle.size)} (its git bundle alone; ${
+        formatSize(total)
+      } uncompressed in all)`,
+    });
+  }
 }

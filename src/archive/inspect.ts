@@ -1,9 +1,7 @@
 import { basename } from "node:path";
-import { ArchiveFormatError } from "./archive_format_error.ts";
 import { openGzipFile } from "./gzip_source.ts";
-import { type Manifest, MAX_MANIFEST_BYTES } from "./manifest.ts";
-import { parseManifest } from "./manifest_check.ts";
-import { readTarEntries } from "./tar_reader.ts";
+import type { Manifest } from "./manifest.ts";
+import { readManifestEntry } from "./manifest_reader.ts";
 import { archiveError } from "./verify.ts";
 
 /** What `archive inspect` shows: the manifest and a summary computed from it. */
@@ -13,6 +11,8 @@ export interface InspectResult {
   archive_bytes: number;
   /** False: inspect reads only manifest.json; `archive verify` checks the rest. */
   verified: false;
+  /** sha256 of manifest.json: the value an incremental built on this archive records as `base.sha256`. */
+  manifest_sha256: string;
   summary: {
     branches: number;
     tags: number;
@@ -34,48 +34,30 @@ export interface InspectResult {
 export async function inspectArchive(path: string): Promise<InspectResult> {
   try {
     const source = await openGzipFile(path);
-    const entries = readTarEntries(source.chunks);
-    try {
-      const first = await entries.next();
-      if (first.done || first.value.path !== "manifest.json" || first.value.type !== "file") {
-        const name = first.done ? "nothing" : JSON.stringify(first.value.path);
-        throw new ArchiveFormatError(
-          `first entry is ${name}, not manifest.json (manifest.json missing or not first)`,
-        );
-      }
-      const m = first.value;
-      if (m.size > MAX_MANIFEST_BYTES) {
-        throw new ArchiveFormatError(`manifest.json claims ${m.size} bytes (limit ${MAX_MANIFEST_BYTES})`);
-      }
-      const bytes = new Uint8Array(m.size);
-      let at = 0;
-      for await (const chunk of m.body()) {
-        bytes.set(chunk, at);
-        at += chunk.length;
-      }
-      const plan = parseManifest(bytes);
-      const refs = Object.keys(plan.manifest.refs);
-      const branches = refs.filter((r) => r.startsWith("refs/heads/")).length;
-      const tags = refs.filter((r) => r.startsWith("refs/tags/")).length;
-      return {
-        archive: basename(path),
-        archive_bytes: source.size,
-        verified: false,
-        summary: {
-          branches,
-          tags,
-          other_refs: refs.length - branches - tags,
-          lfs_objects: plan.manifest.lfs.objects.length,
-          lfs_bytes: plan.manifest.lfs.objects.reduce((n, o) => n + o.size, 0),
-          bundle_bytes: plan.manifest.bundle.size,
-          files: plan.manifest.files.length + 1,
-          content_bytes: plan.totalBytes + m.size,
-        },
-        manifest: plan.manifest,
-      };
-    } finally {
-      await entries.return(undefined);
-    }
+    const read = await readManifestEntry(source.chunks).catch(async (e) => {
+      throw await source.explain(e);
+    });
+    const { plan } = read;
+    const refs = Object.keys(plan.manifest.refs);
+    const branches = refs.filter((r) => r.startsWith("refs/heads/")).length;
+    const tags = refs.filter((r) => r.startsWith("refs/tags/")).length;
+    return {
+      archive: basename(path),
+      archive_bytes: source.size,
+      verified: false,
+      manifest_sha256: read.sha256,
+      summary: {
+        branches,
+        tags,
+        other_refs: refs.length - branches - tags,
+        lfs_objects: plan.manifest.lfs.objects.length,
+        lfs_bytes: plan.manifest.lfs.objects.reduce((n, o) => n + o.size, 0),
+        bundle_bytes: plan.manifest.bundle.size,
+        files: plan.manifest.files.length + 1,
+        content_bytes: plan.totalBytes + read.size,
+      },
+      manifest: plan.manifest,
+    };
   } catch (error) {
     throw archiveError(error, path, "inspect");
   }

@@ -14,6 +14,9 @@ export const fileEntrySchema = z.strictObject({
   size: z.number().int().min(0),
 });
 
+const lfsObjectSchema = z.strictObject({ oid: sha256, size: z.number().int().min(0) });
+
+/** The manifest.json schema, format v1. */
 export const manifestSchema = z.strictObject({
   format_version: z.literal(1),
   archive_id: z.string().regex(/^[0-9a-f-]{8,64}$/),
@@ -30,7 +33,12 @@ export const manifestSchema = z.strictObject({
   refs: z.record(z.string(), gitSha),
   /** Refs removed since the base (incremental only). */
   deleted_refs: z.array(z.string()).default([]),
-  shallow: z.strictObject({ depth: z.number().int().positive() }).nullable().default(null),
+  /**
+   * Set when the history was cut at a depth: `commits` are the boundary (shallow) commits, whose
+   * parents the bundle lacks; restore writes them to `.git/shallow` before fetching the bundle.
+   */
+  shallow: z.strictObject({ depth: z.number().int().positive(), commits: z.array(gitSha).default([]) })
+    .nullable().default(null),
   bundle: z.strictObject({
     path: z.literal("repo.bundle"),
     sha256,
@@ -40,9 +48,16 @@ export const manifestSchema = z.strictObject({
     /** True when there was nothing to bundle (empty repository, or nothing new since the base). */
     empty: z.boolean().default(false),
   }),
-  base: z.strictObject({ archive_id: z.string(), sha256 }).nullable(),
+  /**
+   * Incremental: the base archive's id, the sha256 of the base's manifest.json bytes, and the sha256 of
+   * the base's ref state (see `refStateSha256`), so an incremental can be checked against a chain or a
+   * repository restored earlier.
+   */
+  base: z.strictObject({ archive_id: z.string(), sha256, refs_sha256: sha256 }).nullable(),
   lfs: z.strictObject({
-    objects: z.array(z.strictObject({ oid: sha256, size: z.number().int().min(0) })),
+    objects: z.array(lfsObjectSchema),
+    /** Incremental: LFS objects earlier archives of the chain carry (left out of this one). */
+    inherited: z.array(lfsObjectSchema).default([]),
   }),
   /** Per ecosystem: status and what was carried. Filled by the dependencies step (issue 3). */
   dependencies: z.record(
@@ -53,6 +68,8 @@ export const manifestSchema = z.strictObject({
       packages: z.number().int().min(0).default(0),
       files: z.array(z.string()).default([]),
       projects: z.array(z.string()).default([]),
+      /** Incremental: dependency files identical to the base's (same path and sha256), left out. */
+      inherited: z.array(fileEntrySchema).default([]),
     }),
   ),
   /** Every other entry: bundle, LFS objects, dependency files, restore scripts. */

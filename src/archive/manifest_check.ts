@@ -124,6 +124,7 @@ export function parseManifest(bytes: Uint8Array): ManifestPlan {
     throw fail("is an incremental archive without a base archive");
   }
   checkBundleField(manifest, files, fail);
+  checkIncrementalFields(manifest, fail);
   checkLfs(manifest, files, fail);
   checkDependencies(manifest, files, fail);
   checkRefs(manifest, fail);
@@ -155,6 +156,31 @@ function checkBundleField(m: Manifest, files: Map<string, FileEntry>, fail: Fail
   }
 }
 
+function checkIncrementalFields(m: Manifest, fail: Fail): void {
+  const inherits = m.lfs.inherited.length > 0 ||
+    Object.values(m.dependencies).some((d) => d.inherited.length > 0);
+  if (m.type === "full" && (m.deleted_refs.length > 0 || inherits)) {
+    throw fail("is a full archive with deleted or inherited entries (only incrementals have them)");
+  }
+  const deleted = new Set<string>();
+  for (const name of m.deleted_refs) {
+    if (deleted.has(name)) throw fail(`lists deleted ref ${JSON.stringify(name)} twice`);
+    if (Object.hasOwn(m.refs, name)) throw fail(`lists ${JSON.stringify(name)} as both a ref and deleted`);
+    deleted.add(name);
+  }
+  const carried = new Set(m.lfs.objects.map((o) => o.oid));
+  const inherited = new Set<string>();
+  for (const o of m.lfs.inherited) {
+    if (inherited.has(o.oid) || carried.has(o.oid)) {
+      throw fail(`lists LFS object ${o.oid} twice (carried or inherited)`);
+    }
+    inherited.add(o.oid);
+  }
+  if (m.shallow && new Set(m.shallow.commits).size !== m.shallow.commits.length) {
+    throw fail("lists a shallow boundary commit twice");
+  }
+}
+
 function checkLfs(m: Manifest, files: Map<string, FileEntry>, fail: Fail): void {
   const oids = new Set<string>();
   for (const o of m.lfs.objects) {
@@ -177,8 +203,20 @@ function checkLfs(m: Manifest, files: Map<string, FileEntry>, fail: Fail): void 
 
 function checkDependencies(m: Manifest, files: Map<string, FileEntry>, fail: Fail): void {
   for (const [ecosystem, dep] of Object.entries(m.dependencies)) {
+    const inherited = new Set<string>();
+    for (const f of dep.inherited) {
+      const problem = entryPathProblem(f.path);
+      if (problem) throw fail(`lists an unsafe inherited path ${JSON.stringify(f.path)}: ${problem}`);
+      if (!f.path.startsWith(`dependencies/${ecosystem}/`) || !dep.files.includes(f.path)) {
+        throw fail(`lists inherited ${JSON.stringify(f.path)} outside the ${ecosystem} dependency files`);
+      }
+      if (files.has(f.path) || inherited.has(f.path)) {
+        throw fail(`lists dependency file ${JSON.stringify(f.path)} as both carried and inherited`);
+      }
+      inherited.add(f.path);
+    }
     for (const path of dep.files) {
-      if (!files.has(path)) {
+      if (!files.has(path) && !inherited.has(path)) {
         throw fail(`lists dependency file ${JSON.stringify(path)} (${ecosystem}) but not in files`);
       }
     }
@@ -206,6 +244,7 @@ function checkRefs(m: Manifest, fail: Fail): void {
     }
   }
   for (const oid of m.bundle.prerequisites) lengths.add(oid.length);
+  for (const oid of m.shallow?.commits ?? []) lengths.add(oid.length);
   if (m.source.head) lengths.add(m.source.head.length);
   if (lengths.size > 1) throw fail("mixes sha1 and sha256 object ids");
 }

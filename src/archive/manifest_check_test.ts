@@ -69,7 +69,7 @@ Deno.test("parseManifest() refuses inconsistent manifests", async (t) => {
     ],
     [
       "full with base",
-      edited((m) => (m.base = { archive_id: "abcdef0123", sha256: lfsOid })),
+      edited((m) => (m.base = { archive_id: "abcdef0123", sha256: lfsOid, refs_sha256: lfsOid })),
       /full archive with a base/,
     ],
     [
@@ -166,7 +166,7 @@ Deno.test("checkBundleAgainstManifest() ties the bundle to the manifest", async 
     const inc = {
       ...structuredClone(m),
       type: "incremental" as const,
-      base: { archive_id: "abcdef01", sha256: "0".repeat(64) },
+      base: { archive_id: "abcdef01", sha256: "0".repeat(64), refs_sha256: "0".repeat(64) },
     };
     checkBundleAgainstManifest(summary(base, (s) => s.header.refs.splice(0, 2)), inc);
   });

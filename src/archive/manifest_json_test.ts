@@ -19,7 +19,7 @@ function sample(): Manifest {
     shallow: null,
     bundle: { path: "repo.bundle", sha256: H("1"), size: 10, prerequisites: [], empty: false },
     base: null,
-    lfs: { objects: [{ oid: H("2"), size: 3 }] },
+    lfs: { objects: [{ oid: H("2"), size: 3 }], inherited: [] },
     dependencies: {},
     files: [
       { path: "repo.bundle", sha256: H("1"), size: 10 },

@@ -14,6 +14,10 @@ export interface PushSummary {
   refs: number;
   /** Refs the push created or moved (0 when the target was already up to date). */
   updated: number;
+  /** Refs overwritten because the target still held an earlier value from the archive chain. */
+  forced: string[];
+  /** Refs the chain deleted that the target still has (deleted only with `prune`). */
+  keptDeleted: string[];
   lfsObjects: number;
 }
 
@@ -23,6 +27,16 @@ export interface PushToTargetOptions {
   prune?: boolean;
   /** Number of LFS objects in the repository; 0 skips `git lfs push`. */
   lfsObjects: number;
+  /**
+   * Earlier values of each ref along the archive chain (or in the repository an incremental was
+   * applied to). A target ref that still holds one of them is moved with `--force-with-lease` (a moved
+   * tag, a rewritten branch); any other value on the target is a conflict and is never overwritten.
+   */
+  history?: Record<string, string[]>;
+  /** Refs the chain deleted since its start: reported when the target still has them. */
+  deleted?: string[];
+  /** The repository is shallow (explains a server's refusal). */
+  shallow?: { depth: number };
   logger?: ModuleLogger;
   signal?: AbortSignal;
 }
@@ -45,13 +59,18 @@ export async function pushToTarget(
       const lfsUrl = target.local ? pathToFileURL(target.gitUrl).href : target.gitUrl;
       await lfsPushAll(repoDir, lfsUrl, { auth, logger, signal });
     }
+    const local = await listRefs(repoDir, { logger });
+    const before = await lsRemote(target.gitUrl, { auth, logger });
+    const forced = Object.entries(local).filter(([ref, oid]) =>
+      before[ref] !== undefined && before[ref] !== oid && (options.history?.[ref] ?? []).includes(before[ref])
+    ).map(([ref]) => ({ ref, expect: before[ref] }));
     const pushed = await pushBranchesAndTags(repoDir, target.gitUrl, {
       auth,
       prune: options.prune,
+      forced,
       logger,
       signal,
     });
-    const local = await listRefs(repoDir, { logger });
     const remote = await lsRemote(target.gitUrl, { auth, logger });
     const diff = diffRefs(local, remote);
     const missing = [...diff.onlyA, ...diff.changed];
@@ -68,9 +87,20 @@ export async function pushToTarget(
       refs: Object.keys(local).length,
       updated: pushed.filter((r) => r.flag !== "=").length,
       lfsObjects: options.lfsObjects,
+      forced: forced.map((f) => f.ref),
+      keptDeleted: (options.deleted ?? []).filter((ref) => remote[ref] !== undefined),
     };
   } catch (e) {
     if (!(e instanceof RepoClonerError)) throw e;
+    if (options.shallow && /shallow update not allowed|shallow/i.test(e.message)) {
+      throw new ArchiveError(
+        `Cannot push to "${target.displayUrl}": the target requires full history, and this is a shallow ` +
+          `restore (the archive carries only the last ${options.shallow.depth} commits of each branch and tag). ` +
+          `The repository itself is restored at "${repoDir}". Push it to a server that accepts shallow ` +
+          "updates (git: receive.shallowUpdate=true), or create a full archive without --depth",
+        { cause: e },
+      );
+    }
     const note =
       ` The repository itself is restored at "${repoDir}"; push it again once the target accepts it.`;
     if (e instanceof AuthError) throw new AuthError(e.message + note, { cause: e });

@@ -1,21 +1,21 @@
 import {
   chmodSync,
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   renameSync,
   rmdirSync,
   rmSync,
+  writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { ArchiveError, VerificationError } from "../errors.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import { git, GitError } from "../git/git.ts";
-import { lfsCheckout, lfsInstallLocal } from "../git/lfs.ts";
 import { diffRefs, listRefs } from "../git/refs.ts";
 import { fsyncPath } from "../fs/atomic_write.ts";
-import { lfsEntryPath, type Manifest } from "./manifest.ts";
+import { applyIncremental, checkOutHead, moveLfsObjects, type RestoreLayer } from "./apply_layer.ts";
+import type { Manifest } from "./manifest.ts";
 
 /** The rebuilt repository. */
 export interface RebuiltRepository {
@@ -39,33 +39,40 @@ export interface RebuildOptions {
 }
 
 /**
- * Rebuilds the repository from a verified staging directory: `git init` in a partial directory next
- * to the destination, fetch every branch and tag from `repo.bundle` as local refs (objects checked by
- * `transfer.fsckObjects`), compare the refs with the manifest, `git fsck`, move the LFS objects into
+ * Rebuilds the repository from verified staging directories — a full archive, then the incrementals
+ * of its chain in order: `git init` in a partial directory next to the destination (with
+ * `.git/shallow` first for a shallow archive), fetch every branch and tag from the full archive's
+ * `repo.bundle` as local refs (objects checked by `transfer.fsckObjects`), compare the refs with the
+ * manifest, apply each incremental (`applyIncremental`), `git fsck`, move the LFS objects into
  * `.git/lfs/objects`, check out the default branch with LFS content from the local store only, then
  * move the result to `<parent>/<name>`. The destination must be absent or an empty directory.
- * @throws ArchiveError when the destination is taken; VerificationError when git disagrees with the
+ * @throws ArchiveError when the destination is taken; VerificationError when git disagrees with a
  *   manifest or fsck fails. The partial directory is removed on failure.
  */
 export async function rebuildRepository(
-  stagingDir: string,
-  manifest: Manifest,
+  layers: RestoreLayer[],
   options: RebuildOptions,
 ): Promise<RebuiltRepository> {
+  const [first, ...rest] = layers;
+  const manifest = first.manifest;
+  const last = layers[layers.length - 1].manifest;
   const dest = join(options.parent, manifest.repository.name);
   assertFreeDestination(dest);
   const partial = mkdtempSync(join(options.parent, `.${manifest.repository.name}.restore-partial-`));
-  const run = (args: string[], extra: { env?: Record<string, string> } = {}) =>
-    git(args, { cwd: partial, logger: options.logger, signal: options.signal, ...extra });
+  const run = (args: string[]) => git(args, { cwd: partial, logger: options.logger, signal: options.signal });
   try {
     await run(["init", "--quiet"]);
+    if (manifest.shallow && manifest.shallow.commits.length > 0) {
+      // The bundle's oldest commits name parents it lacks: tell git where the history was cut.
+      writeFileSync(join(partial, ".git", "shallow"), manifest.shallow.commits.join("\n") + "\n");
+    }
     if (!manifest.bundle.empty) {
       await run([
         "fetch",
         "--quiet",
         "--update-head-ok",
         "--no-tags",
-        join(stagingDir, "repo.bundle"),
+        join(first.stagingDir, "repo.bundle"),
         "+refs/heads/*:refs/heads/*",
         "+refs/tags/*:refs/tags/*",
       ]);
@@ -79,6 +86,9 @@ export async function rebuildRepository(
         { entry: "repo.bundle" },
       );
     }
+    const lfsDir = join(partial, ".git", "lfs", "objects");
+    moveLfsObjects(first, lfsDir);
+    for (const layer of rest) await applyIncremental(partial, layer, options);
     try {
       await run(["fsck", "--full", "--no-dangling", "--no-progress"]);
     } catch (e) {
@@ -91,34 +101,8 @@ export async function rebuildRepository(
         },
       );
     }
-    const branch = manifest.source.default_branch;
-    const headRef = branch !== null && `refs/heads/${branch}` in refs
-      ? `refs/heads/${branch}`
-      : Object.keys(refs).find((r) => r.startsWith("refs/heads/"));
-    if (headRef) await run(["symbolic-ref", "HEAD", headRef]);
-
-    const lfsDir = join(partial, ".git", "lfs", "objects");
-    for (const o of manifest.lfs.objects) {
-      const to = join(lfsDir, o.oid.slice(0, 2), o.oid.slice(2, 4), o.oid);
-      mkdirSync(dirname(to), { recursive: true });
-      renameSync(join(stagingDir, ...lfsEntryPath(o.oid).split("/")), to);
-    }
-    if (manifest.lfs.objects.length > 0) {
-      if (!options.lfs) {
-        throw new ArchiveError(
-          "Cannot restore LFS files: git-lfs is not installed. Install git-lfs, or use restore-scripts/restore.sh",
-        );
-      }
-      await lfsInstallLocal(partial, { logger: options.logger });
-    }
-    if (headRef) {
-      // Check out pointers first, then LFS content from the local store only: never the network.
-      const env: Record<string, string> = { GIT_LFS_SKIP_SMUDGE: "1" };
-      // Without git-lfs, a global LFS filter config would fail the checkout: ignore it.
-      if (!options.lfs) Object.assign(env, { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" });
-      await run(["reset", "--quiet", "--hard"], { env });
-      if (manifest.lfs.objects.length > 0) await lfsCheckout(partial, { logger: options.logger });
-    }
+    const lfsObjects = last.lfs.objects.length + last.lfs.inherited.length;
+    await checkOutHead(partial, last, { ...options, lfsObjects });
     if (options.origin) await run(["remote", "add", "origin", options.origin]);
     assertFreeDestination(dest);
     if (existsSync(dest)) rmdirSync(dest);
@@ -129,9 +113,18 @@ export async function rebuildRepository(
     rmSync(partial, { recursive: true, force: true });
     throw e;
   }
-  const names = Object.keys(manifest.refs);
+  return { dir: dest, ...refCounts(last) };
+}
+
+/** Branch, tag and LFS object counts of the state a manifest describes. */
+export function refCounts(m: Manifest): { branches: number; tags: number; lfsObjects: number } {
+  const names = Object.keys(m.refs);
   const branches = names.filter((n) => n.startsWith("refs/heads/")).length;
-  return { dir: dest, branches, tags: names.length - branches, lfsObjects: manifest.lfs.objects.length };
+  return {
+    branches,
+    tags: names.length - branches,
+    lfsObjects: m.lfs.objects.length + m.lfs.inherited.length,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ArchiveError, UsageError, VerificationError } from "../errors.ts";
 import { installDependencies } from "../deps/mod.ts";
 import type { DependencyProgress, EcosystemResult, InstallDependenciesOptions } from "../deps/types.ts";
@@ -12,13 +12,29 @@ import { type Logger, nullLogger } from "../log/logger.ts";
 import { extractVerified } from "./extract.ts";
 import type { Manifest } from "./manifest.ts";
 import { type PushSummary, pushToTarget } from "./push_target.ts";
-import { assertFreeDestination, rebuildRepository } from "./rebuild_repo.ts";
+import { applyIncremental, checkOutHead, checkRepositoryBase, type RestoreLayer } from "./apply_layer.ts";
+import { chainPositions, checkChain } from "./chain.ts";
+import {
+  assertFreeDestination,
+  rebuildRepository,
+  type RebuiltRepository,
+  refCounts,
+} from "./rebuild_repo.ts";
+import {
+  assembleDependencies,
+  assertSameManifest,
+  deletedAlongChain,
+  readChainLinks,
+  refHistory,
+} from "./restore_chain.ts";
 import { isSafeRepositoryName, resolveTarget } from "./source.ts";
 import type { VerifyReport } from "./verify.ts";
+import { openVolumeSet, volumeIndexPathFor } from "./volumes.ts";
 
 /** What `restoreArchive` reports as it goes; the CLI renders the spec's "Step i/5" lines. */
 export type RestoreEvent =
   | { kind: "archive:start"; archive: string }
+  | { kind: "chain:checked"; names: string[]; positions: string[]; into?: string }
   | { kind: "verify:start" }
   | { kind: "verify:done"; report: VerifyReport; ms: number }
   | { kind: "restore:start" }
@@ -29,12 +45,17 @@ export type RestoreEvent =
   | { kind: "deps:done"; results: EcosystemResult[]; packages: number; ms: number }
   | { kind: "push:start"; target: string }
   | { kind: "push:skipped"; reason: string }
-  | { kind: "push:done"; target: string; refs: number; updated: number; lfsObjects: number; ms: number };
+  | ({ kind: "push:done"; ms: number } & PushSummary);
 
 /** Options of {@link restoreArchive}. */
 export interface RestoreArchiveOptions {
   /** Directory that receives `<repository name>/`. Default `./restored`. */
   outputDir?: string;
+  /**
+   * Apply the (incremental) archives onto this repository, restored earlier from their base, instead
+   * of restoring into a new directory under `outputDir`. Default none.
+   */
+  into?: string;
   /** Where to push every branch and tag (URL or local repository path). Default none: no push. */
   target?: string;
   /** Credentials for the target (environment only, never argv, URL or .git/config). */
@@ -64,8 +85,14 @@ export interface RestoreArchiveOptions {
 export interface RestoreArchiveResult {
   /** The restored repository. */
   repository: string;
+  /** The last archive's manifest: the state the repository is now in. */
   manifest: Manifest;
+  /** The last archive's verification report. */
   report: VerifyReport;
+  /** Every archive's report, in order. */
+  reports: VerifyReport[];
+  /** Chain positions ("1/3 full", "2/3 incremental on <id>") when a chain or --into was restored. */
+  chain?: string[];
   dependencies: EcosystemResult[];
   /** Present when a target was given. */
   pushed?: PushSummary;
@@ -74,16 +101,21 @@ export interface RestoreArchiveResult {
 }
 
 /**
- * Restores `archive`: verify and extract it into a staging directory inside the output directory
- * (refusing it on any integrity failure), rebuild the repository at `<output>/<name>` with every
- * branch and tag, LFS content checked out from the local store, install dependencies offline, then
- * push branches, tags and LFS objects to `target`. A wrong target token is found before any work
- * (`ls-remote`) and fails at once. Staging is removed at the end and on failure.
- * @throws UsageError (bad target, exit 2), VerificationError (exit 3), AuthError (exit 5),
- *   ArchiveError (destination taken, push rejected: exit 1).
+ * Restores `archives`: one full archive, or a chain — the full archive and its incrementals in order
+ * — or, with `into`, incrementals applied onto a repository restored earlier. Before anything is
+ * extracted or changed, the chain is checked from the manifests alone (`checkChain`: each base id is
+ * its predecessor, in order, nothing missing) and, with `into`, the repository's refs must be the
+ * base's ref state with the prerequisites present. Then each archive is verified and extracted into a
+ * staging directory (refused on any integrity failure), the repository is rebuilt at `<output>/<name>`
+ * (or updated in place) with every branch and tag and LFS content checked out from the local store,
+ * dependencies are installed offline, and branches, tags and LFS objects are pushed to `target` —
+ * moving a target ref only when it still holds a value the chain gave it earlier. A wrong target
+ * token is found before any work (`ls-remote`). Staging is removed at the end and on failure.
+ * @throws UsageError (bad target, exit 2), VerificationError (bad archive or broken chain, exit 3),
+ *   AuthError (exit 5), ArchiveError (destination taken, push rejected: exit 1).
  */
 export async function restoreArchive(
-  archive: string,
+  archives: string | string[],
   options: RestoreArchiveOptions = {},
 ): Promise<RestoreArchiveResult> {
   const now = options.now ?? (() => performance.now());
@@ -93,107 +125,143 @@ export async function restoreArchive(
   const log = root.child("archive_restore");
   const gitLog = root.child("git_client");
   const cwd = options.cwd ?? process.cwd();
-  const archivePath = resolve(cwd, archive);
+  const paths = (Array.isArray(archives) ? archives : [archives]).map((a) => resolve(cwd, a));
+  if (paths.length === 0) {
+    throw new UsageError("Cannot restore: no archive given. Pass ARCHIVE or set ARCHIVE_PATH");
+  }
   const output = resolve(cwd, options.outputDir ?? "restored");
+  const into = options.into === undefined ? undefined : resolve(cwd, options.into);
   const target = options.target ? resolveTarget(options.target, { cwd }) : undefined;
   const timings = { verify: 0, restore: 0, dependencies: 0, push: 0, total: 0 };
-  log.info("Archive restoration started", { archive: archivePath, target_url: target?.displayUrl, output });
+  log.info("Archive restoration started", {
+    archive: paths.join(", "),
+    target_url: target?.displayUrl,
+    output: into ?? output,
+  });
 
-  // Step 1/5: the archive, and a fail-fast check of the target's credentials.
-  emit({ kind: "archive:start", archive: archivePath });
+  // Step 1/5: the archives' manifests and their chain, the target's credentials — all before any change.
+  emit({ kind: "archive:start", archive: paths.join(", ") });
+  const links = await readChainLinks(paths);
+  for (const l of links) assertSafeManifest(l.manifest);
+  checkChain(links, { startsWithFull: into === undefined });
+  const base = into ? await checkRepositoryBase(into, links[0], { logger: gitLog }) : undefined;
+  if (links.length > 1 || into) {
+    emit({ kind: "chain:checked", names: links.map((l) => l.name), positions: chainPositions(links), into });
+    log.info("Archive chain checked", {
+      archives: links.map((l) => l.name),
+      archive_ids: links.map((l) => l.manifest.archive_id),
+      into,
+    });
+  }
   if (target) await lsRemote(target.gitUrl, { auth: options.targetAuth, logger: gitLog });
   const haveLfs = await lfsAvailable({ logger: gitLog });
+  if (!into) assertFreeDestination(join(output, links[0].manifest.repository.name));
 
-  // Step 2/5: verify + extract in one pass.
+  // Step 2/5: verify + extract each archive in one pass.
   emit({ kind: "verify:start" });
   let t = now();
-  mkdirSync(output, { recursive: true });
-  const archiveBytes = fileSize(archivePath);
-  if (archiveBytes !== undefined) {
-    assertFreeSpace(output, restoreSpaceEstimate(archiveBytes), { action: `restore "${archivePath}"` });
-  }
-  const extracted = await extractVerified(archivePath, output, {
-    logger: root.child("archive_verify"),
-    action: "restore",
-  });
-  const { manifest, stagingDir } = extracted;
-  timings.verify = now() - t;
-  emit({ kind: "verify:done", report: extracted.report, ms: timings.verify });
+  const stagingParent = into ? dirname(into) : output;
+  mkdirSync(stagingParent, { recursive: true });
+  const archiveBytes = paths.reduce((n, p) => n + (fileSize(p) ?? 0), 0);
+  assertFreeSpace(stagingParent, restoreSpaceEstimate(archiveBytes), { action: `restore "${paths[0]}"` });
+  const layers: RestoreLayer[] = [];
+  const reports: VerifyReport[] = [];
   try {
-    await options.onVerified?.(manifest);
+    for (const [i, path] of paths.entries()) {
+      const extracted = await extractVerified(path, stagingParent, {
+        logger: root.child("archive_verify"),
+        action: "restore",
+      });
+      layers.push({ name: links[i].name, stagingDir: extracted.stagingDir, manifest: extracted.manifest });
+      reports.push(extracted.report);
+      assertSameManifest(links[i], extracted.report.manifest_sha256);
+      emit({ kind: "verify:done", report: extracted.report, ms: now() - t });
+      await options.onVerified?.(extracted.manifest);
+    }
+    timings.verify = now() - t;
     options.signal?.throwIfAborted();
-    if (!isSafeRepositoryName(manifest.repository.name)) {
-      throw new ArchiveError(
-        `Cannot restore: the manifest's repository name "${manifest.repository.name}" is not safe`,
-      );
-    }
-    for (const ref of Object.keys(manifest.refs)) {
-      const why = refNameProblem(ref);
-      if (why) {
-        throw new VerificationError(
-          `Cannot restore: the archive carries ref ${JSON.stringify(ref)}: ${why}`,
-          {
-            entry: "manifest.json",
-          },
-        );
-      }
-    }
-    if (manifest.type !== "full") {
-      throw new UsageError("Cannot restore an incremental archive yet: only full archives are supported");
-    }
-    assertFreeDestination(join(output, manifest.repository.name));
+    const manifest = layers[layers.length - 1].manifest;
 
-    // Step 3/5: rebuild the repository.
+    // Step 3/5: rebuild the repository (or bring the one given with --into up to date).
     emit({ kind: "restore:start" });
     t = now();
-    const rebuilt = await rebuildRepository(stagingDir, manifest, {
-      parent: output,
-      lfs: haveLfs,
-      origin: target?.displayUrl,
-      logger: gitLog,
-      signal: options.signal,
-    });
+    let rebuilt: RebuiltRepository;
+    if (into) {
+      for (const layer of layers) {
+        await applyIncremental(into, layer, { logger: gitLog, signal: options.signal });
+      }
+      const counts = refCounts(manifest);
+      await checkOutHead(into, manifest, {
+        lfs: haveLfs,
+        bare: base?.bare,
+        lfsObjects: counts.lfsObjects,
+        logger: gitLog,
+        signal: options.signal,
+      });
+      rebuilt = { dir: into, ...counts };
+    } else {
+      rebuilt = await rebuildRepository(layers, {
+        parent: output,
+        lfs: haveLfs,
+        origin: target?.displayUrl,
+        logger: gitLog,
+        signal: options.signal,
+      });
+    }
     timings.restore = now() - t;
     log.info("Repository restored", {
       repository: manifest.repository.name,
       location: rebuilt.dir,
+      archives: layers.length,
       branches_synced: rebuilt.branches,
       tags: rebuilt.tags,
       lfs_objects: rebuilt.lfsObjects,
+      deleted_refs: manifest.deleted_refs.length,
       duration_seconds: timings.restore / 1000,
     });
     emit({ kind: "restore:done", ...rebuilt, ms: timings.restore });
 
     // Step 4/5: dependencies, offline.
     let deps: EcosystemResult[] = [];
-    if (options.installDependencies === false) {
+    const unavailable = base?.bare
+      ? "the repository is bare (no working tree to install into)"
+      : assembleDependencies(layers);
+    if (options.installDependencies === false || unavailable) {
       emit({
         kind: "deps:skipped",
-        reason: "turned off: --no-install-dependencies or INSTALL_DEPENDENCIES=false",
+        reason: unavailable ?? "turned off: --no-install-dependencies or INSTALL_DEPENDENCIES=false",
       });
     } else {
       emit({ kind: "deps:start" });
       t = now();
-      deps = await installDependencies(rebuilt.dir, join(stagingDir, "dependencies"), {
-        ...options.dependencies,
-        logger: root.child("deps"),
-        progress: (event) => emit({ kind: "deps:progress", event }),
-      });
+      deps = await installDependencies(
+        rebuilt.dir,
+        join(layers[layers.length - 1].stagingDir, "dependencies"),
+        {
+          ...options.dependencies,
+          logger: root.child("deps"),
+          progress: (event) => emit({ kind: "deps:progress", event }),
+        },
+      );
       timings.dependencies = now() - t;
       const packages = deps.reduce((n, d) => n + (d.status === "included" ? d.packages : 0), 0);
       emit({ kind: "deps:done", results: deps, packages, ms: timings.dependencies });
     }
-    rmSync(stagingDir, { recursive: true, force: true });
+    removeStaging(layers);
 
     // Step 5/5: push.
     let pushed: RestoreArchiveResult["pushed"];
     if (target) {
       emit({ kind: "push:start", target: target.displayUrl });
       t = now();
+      const manifests = layers.map((l) => l.manifest);
       pushed = await pushToTarget(rebuilt.dir, target, {
         auth: options.targetAuth,
         prune: options.prune,
         lfsObjects: rebuilt.lfsObjects,
+        history: refHistory(manifests, base?.refs),
+        deleted: deletedAlongChain(manifests),
+        shallow: layers[0].manifest.shallow ?? undefined,
         logger: gitLog,
         signal: options.signal,
       });
@@ -203,6 +271,8 @@ export async function restoreArchive(
         target_url: target.displayUrl,
         branches_synced: rebuilt.branches,
         refs_updated: pushed.updated,
+        refs_forced: pushed.forced,
+        deleted_refs_kept: pushed.keptDeleted,
         lfs_objects: rebuilt.lfsObjects,
         duration_seconds: timings.push / 1000,
         status: "success",
@@ -221,19 +291,45 @@ export async function restoreArchive(
     return {
       repository: rebuilt.dir,
       manifest,
-      report: extracted.report,
+      report: reports[reports.length - 1],
+      reports,
+      chain: links.length > 1 || into ? chainPositions(links) : undefined,
       dependencies: deps,
       pushed,
       timings,
     };
   } finally {
-    rmSync(stagingDir, { recursive: true, force: true });
+    removeStaging(layers);
+  }
+}
+
+function removeStaging(layers: RestoreLayer[]): void {
+  for (const l of layers) rmSync(l.stagingDir, { recursive: true, force: true });
+}
+
+/**
+ * Refuses a manifest whose repository name or ref names would be unsafe to use (checked for every
+ * archive before anything is extracted).
+ */
+function assertSafeManifest(manifest: Manifest): void {
+  if (!isSafeRepositoryName(manifest.repository.name)) {
+    throw new ArchiveError(
+      `Cannot restore: the manifest's repository name "${manifest.repository.name}" is not safe`,
+    );
+  }
+  for (const ref of [...Object.keys(manifest.refs), ...manifest.deleted_refs]) {
+    const why = refNameProblem(ref);
+    if (why) {
+      throw new VerificationError(`Cannot restore: the archive carries ref ${JSON.stringify(ref)}: ${why}`, {
+        entry: "manifest.json",
+      });
+    }
   }
 }
 
 function fileSize(path: string): number | undefined {
   try {
-    return statSync(path).size;
+    return volumeIndexPathFor(path) ? openVolumeSet(path).index.size : statSync(path).size;
   } catch {
     return undefined; // extraction reports a missing or unreadable archive
   }

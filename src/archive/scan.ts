@@ -171,6 +171,9 @@ export async function scanArchive(path: string, options: ScanOptions = {}): Prom
       bundle,
       counts,
     };
+  } catch (error) {
+    await entries.return(undefined).catch(() => {});
+    throw await source.explain(error);
   } finally {
     await entries.return(undefined);
   }

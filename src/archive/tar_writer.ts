@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { Transform } from "node:stream";
+import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tarStream from "tar-stream";
 import { ArchiveError } from "../errors.ts";
 import { fsyncPath } from "../fs/atomic_write.ts";
+import { SizeLimitReached } from "./size_limit.ts";
 
 /** An entry given as bytes (manifest.json, small generated files). */
 export interface TarBytesEntry {
@@ -34,6 +35,11 @@ export interface WriteTarGzOptions {
   mtime?: Date;
   /** gzip level 1-9. Default 6 (as `tar czf`). */
   gzipLevel?: number;
+  /**
+   * Largest compressed size allowed; writing stops with {@link SizeLimitReached} as soon as the output
+   * passes it. Default none.
+   */
+  maxBytes?: number;
   /** Called with the number of payload bytes written so far. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -48,14 +54,15 @@ export interface TarGzResult {
 }
 
 /**
- * Streams `entries` into a new gzip-compressed tar file `outFile` (created exclusively, fsynced):
+ * Streams `entries` into a new gzip-compressed tar file `outFile` (created exclusively, fsynced), or
+ * into a given writable stream (volumes; the stream fsyncs its own files):
  * regular files only, mode 0644, uid/gid 0, no user names, fixed mtime, so the same inputs give the
  * same bytes. Each file is read once, hashed as it is written; a size or sha256 that differs from
  * what the entry claims aborts the write with {@link ArchiveError}. The caller removes `outFile` on
  * failure (it is meant to be a `.partial` name).
  */
 export async function writeTarGz(
-  outFile: string,
+  outFile: string | Writable,
   entries: TarEntry[],
   options: WriteTarGzOptions = {},
 ): Promise<TarGzResult> {
@@ -67,10 +74,16 @@ export async function writeTarGz(
     transform(chunk: Buffer, _enc, cb) {
       archiveHash.update(chunk);
       size += chunk.length;
+      if (options.maxBytes !== undefined && size > options.maxBytes) {
+        cb(new SizeLimitReached(options.maxBytes));
+        return;
+      }
       cb(null, chunk);
     },
   });
-  const out = createWriteStream(outFile, { flags: "wx", mode: 0o644 });
+  const out = typeof outFile === "string"
+    ? createWriteStream(outFile, { flags: "wx", mode: 0o644 })
+    : outFile;
   // Errors reach us through `done`; these listeners keep late 'error' events from being uncaught.
   pack.on("error", () => {});
   const done = pipeline(pack, createGzip({ level: options.gzipLevel ?? 6 }), counter, out);
@@ -98,7 +111,7 @@ export async function writeTarGz(
     await done.catch(() => {});
     throw e;
   }
-  fsyncPath(outFile);
+  if (typeof outFile === "string") fsyncPath(outFile);
   return { sha256: archiveHash.digest("hex"), size };
 }
 

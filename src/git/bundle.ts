@@ -24,6 +24,11 @@ export interface CreateBundleOptions {
   includeHead?: boolean;
   /** Object ids the receiver already has (`^<id>` on stdin): for incremental bundles. Default none. */
   exclude?: string[];
+  /**
+   * Bundle exactly these refs (full names, on stdin) instead of `HEAD --branches --tags`; `includeHead`
+   * is then ignored. git leaves out a ref whose object is excluded. An empty list gives an empty bundle.
+   */
+  refs?: string[];
   logger?: ModuleLogger;
   signal?: AbortSignal;
 }
@@ -42,9 +47,17 @@ export async function createBundle(
   options: CreateBundleOptions = {},
 ): Promise<BundleResult> {
   const args = ["bundle", "create", "--quiet", "-"];
-  if (options.includeHead ?? true) args.push("HEAD");
-  args.push("--branches", "--tags", "--stdin");
-  const input = (options.exclude ?? []).map((id) => `^${id}\n`).join("");
+  if (options.refs === undefined) {
+    if (options.includeHead ?? true) args.push("HEAD");
+    args.push("--branches", "--tags");
+  }
+  args.push("--stdin");
+  const input = [...(options.refs ?? []), ...(options.exclude ?? []).map((id) => `^${id}`)]
+    .map((line) => line + "\n").join("");
+  if (options.refs?.length === 0) {
+    closeSync(openSync(file, "w", 0o644));
+    return { sha256: EMPTY_SHA256, size: 0, refs: {}, prerequisites: [], empty: true };
+  }
   const child = spawnGit(args, { cwd: gitDir, logger: options.logger, input });
   child.stdin?.on("error", () => {});
   child.stdin?.end(input);

@@ -57,6 +57,19 @@ export async function lfsFetchAll(gitDir: string, remote: string, options: LfsOp
 }
 
 /**
+ * `git lfs fetch <remote> <ref>` in `gitDir`: the LFS objects of the tree at one commit (not its
+ * history). See `lfsFetchPointers` for fetching a chosen set of objects this way.
+ */
+export async function lfsFetchRef(
+  gitDir: string,
+  remote: string,
+  ref: string,
+  options: LfsOptions = {},
+): Promise<void> {
+  await runLfs(["lfs", "fetch", remote, ref], gitDir, "fetch LFS objects from the source", options);
+}
+
+/**
  * `git lfs push --all <url>` from the repository at `repoDir`: uploads every local LFS object
  * reachable from any ref. Credentials travel only in the environment (see git.ts).
  */

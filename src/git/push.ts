@@ -18,6 +18,11 @@ export interface PushOptions {
   auth?: GitAuth;
   /** Delete target branches and tags that the local repository does not have. Default false. */
   prune?: boolean;
+  /**
+   * Refs to overwrite on the target only if it still holds `expect` there (`--force-with-lease`):
+   * moved tags and rewritten branches whose old value the caller knows. Pushed first, on their own.
+   */
+  forced?: Array<{ ref: string; expect: string }>;
   logger?: ModuleLogger;
   signal?: AbortSignal;
 }
@@ -38,7 +43,8 @@ export function parsePorcelain(stdout: string): PushedRef[] {
 
 /**
  * Pushes every local branch and tag of `repoDir` to `url` (no force: a diverged target branch or a
- * moved tag is rejected, never overwritten; nothing is deleted unless `prune`).
+ * moved tag is rejected, never overwritten; nothing is deleted unless `prune`). Only the refs in
+ * `forced` are overwritten, each only while the target still holds its expected old value.
  * @throws ArchiveError naming the rejected refs and the server's reason; AuthError for a rejected
  *   token (exit 5, never retried); TransientError for network faults.
  */
@@ -47,8 +53,30 @@ export async function pushBranchesAndTags(
   url: string,
   options: PushOptions = {},
 ): Promise<PushedRef[]> {
+  const forced = options.forced ?? [];
+  const refs: PushedRef[] = [];
+  if (forced.length > 0) {
+    const leases = forced.map((f) => `--force-with-lease=${f.ref}:${f.expect}`);
+    const specs = forced.map((f) => `+${f.ref}:${f.ref}`);
+    refs.push(
+      ...await pushOnce(repoDir, ["push", "--porcelain", ...leases, "--", url, ...specs], url, options),
+    );
+  }
   const args = ["push", "--porcelain", ...(options.prune ? ["--prune"] : []), "--", url];
   args.push("refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*");
+  const done = new Set(refs.map((r) => r.ref));
+  refs.push(
+    ...(await pushOnce(repoDir, args, url, options)).filter((r) => !(done.has(r.ref) && r.flag === "=")),
+  );
+  return refs;
+}
+
+async function pushOnce(
+  repoDir: string,
+  args: string[],
+  url: string,
+  options: PushOptions,
+): Promise<PushedRef[]> {
   const r = await git(args, {
     cwd: repoDir,
     auth: options.auth,

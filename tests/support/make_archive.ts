@@ -130,7 +130,13 @@ export function sampleParts(options: SampleOptions = {}): ArchiveParts {
           content: typeof content === "string" ? new TextEncoder().encode(content) : content,
         });
       }
-      dependencies[eco] = { status: "included", packages: 1, files: Object.keys(files), projects: ["."] };
+      dependencies[eco] = {
+        status: "included",
+        packages: 1,
+        files: Object.keys(files),
+        projects: ["."],
+        inherited: [],
+      };
     }
   }
   entries.push({
@@ -150,7 +156,7 @@ export function sampleParts(options: SampleOptions = {}): ArchiveParts {
     shallow: null,
     bundle: { path: "repo.bundle", sha256: "", size: 0, prerequisites: [], empty: false },
     base: null,
-    lfs: { objects: lfsObjects.map((o) => ({ oid: o.oid, size: o.size })) },
+    lfs: { objects: lfsObjects.map((o) => ({ oid: o.oid, size: o.size })), inherited: [] },
     dependencies,
     files: [],
   };

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { AuthError, RepoClonerError, TransientError } from "../errors.ts";
+import { AuthError, RepoClonerError, TransientError, VerificationError } from "../errors.ts";
 import { type ModuleLogger, nullLogger } from "../log/logger.ts";
 import { redactor } from "../log/redact.ts";
 
@@ -230,9 +230,22 @@ const TRANSIENT_PATTERNS = [
   /gnutls_handshake/i,
 ];
 
+/** Lines git prints when `transfer.fsckObjects` (or fsck) refuses objects: hostile or damaged content. */
+const FSCK_LINE = /^(error|fatal|warning): .*(object [0-9a-f]{40,64}: [a-zA-Z]+:|fsck error)/;
+
 /** Maps a failed git's stderr to the error class callers act on. */
 export function classifyGitFailure(command: string, code: number, stderr: string): RepoClonerError {
   const base = new GitError(command, code, stderr);
+  const fsck = stderr.split("\n").find((l) => FSCK_LINE.test(l) && /object [0-9a-f]{40,64}: /.test(l)) ??
+    stderr.split("\n").find((l) => FSCK_LINE.test(l));
+  if (fsck) {
+    return new VerificationError(
+      `Cannot run "${command}": git's object check refused the repository (${
+        redactor.redact(fsck.replace(/^(error|fatal|warning): /, "").trim())
+      }). It is damaged or hostile`,
+      { cause: base },
+    );
+  }
   if (AUTH_PATTERNS.some((p) => p.test(stderr))) {
     return new AuthError(
       `Cannot authenticate: the server rejected the token for "${command}" (${

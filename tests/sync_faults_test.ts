@@ -10,11 +10,11 @@ import { join } from "node:path";
 import { seedHistory } from "./support/forge_repos.ts";
 import { startSyncFixture } from "./support/sync_fixture.ts";
 import { CANARY } from "./support/binary.ts";
+import { canaryForms } from "./support/canary.ts";
 import { processList, sampleProcesses } from "./support/proc_scan.ts";
 import { AuthError, ExitCode } from "../src/errors.ts";
 
-const b64 = (s: string) => Buffer.from(s).toString("base64").replace(/=+$/, "");
-const LEAKS = [CANARY, b64(CANARY), b64(`x-access-token:${CANARY}`), b64(`oauth2:${CANARY}`)];
+const LEAKS = canaryForms();
 
 function assertNoLeak(where: string, text: string): void {
   for (const leak of LEAKS) assert.ok(!text.includes(leak), `token leaked in ${where}`);

@@ -101,7 +101,9 @@ export class SyncView {
     const t = this.terminal;
     t.line();
     if (this.#dryRun) t.line("✅ Dry run complete: nothing was changed");
-    else if (result.failed === 0 && result.diverged === 0 && result.not_started.length === 0) {
+    else if (result.interrupted) {
+      t.line("⏹ Synchronization interrupted: repositories in progress were stopped");
+    } else if (result.failed === 0 && result.diverged === 0 && result.not_started.length === 0) {
       t.line("✅ Synchronization complete!");
     } else t.line("⚠ Synchronization finished with problems");
     t.line();
@@ -112,7 +114,13 @@ export class SyncView {
     if (result.diverged) {
       t.line(`  Diverged: ${result.diverged} (${result.diverged_repositories.join(", ")})`);
     }
-    if (result.not_started.length) t.line(`  Not started: ${result.not_started.length} (token rejected)`);
+    if (result.not_started.length) {
+      t.line(
+        `  Not started: ${result.not_started.length} (${
+          result.interrupted ? "interrupted" : "token rejected"
+        })`,
+      );
+    }
     t.line(`  Total commits ${this.#dryRun ? "to sync" : "synced"}: ${formatCount(result.commits_synced)}`);
     t.line(`  Total branches ${this.#dryRun ? "to sync" : "synced"}: ${formatCount(result.branches_synced)}`);
     t.line(`  Total time: ${formatDuration(result.duration_seconds * 1000)}`);

@@ -54,6 +54,7 @@ export class Logger {
   level: LogLevel;
   #fd?: number;
   #sinks: LogSink[] = [];
+  #context: Record<string, unknown> = {};
   #redactor: Redactor;
   #now: () => Date;
 
@@ -74,6 +75,14 @@ export class Logger {
     this.#sinks.push(sink);
   }
 
+  /**
+   * Fields stamped on every later record, after `session_id` (event fields of the same name win).
+   * Scheduled sync sets `{ cycle: N }` so one process's cycles can be told apart in one log.
+   */
+  setContext(fields: Record<string, unknown>): void {
+    this.#context = dropUndefined(fields);
+  }
+
   /** A logger for one module; its records carry `logger: "repo_cloner.<name>"`. */
   child(name: string): ModuleLogger {
     return new ModuleLogger(this, `repo_cloner.${name}`);
@@ -88,6 +97,7 @@ export class Logger {
       logger: loggerName,
       message,
       session_id: this.sessionId,
+      ...this.#context,
       ...dropUndefined(fields),
     });
     if (this.#fd !== undefined) writeSync(this.#fd, JSON.stringify(record) + "\n");

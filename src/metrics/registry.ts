@@ -31,8 +31,11 @@ export interface ArchiveObservation {
   durationSeconds: number;
 }
 
-/** Run-level outcome: `failure` means nothing was synced or the run aborted; `partial` some failed. */
-export type RunStatus = "success" | "partial" | "failure";
+/**
+ * Run-level outcome: `failure` means nothing was synced or the run aborted; `partial` some failed;
+ * `interrupted` the run was stopped by SIGTERM/SIGINT (it neither fails nor resets the failed-run streak).
+ */
+export type RunStatus = "success" | "partial" | "failure" | "interrupted";
 
 /** Persisted values of every series, so counters keep counting across one-shot runs. */
 export interface MetricsSnapshot {
@@ -154,7 +157,9 @@ export class RepoClonerMetrics {
   recordRun(status: RunStatus, at: Date = this.#now()): void {
     this.#runs.inc({ status });
     this.#lastRun.set(seconds(at));
-    this.#consecutiveFailed = status === "failure" ? this.#consecutiveFailed + 1 : 0;
+    if (status !== "interrupted") {
+      this.#consecutiveFailed = status === "failure" ? this.#consecutiveFailed + 1 : 0;
+    }
     this.#failedRuns.set(this.#consecutiveFailed);
   }
 

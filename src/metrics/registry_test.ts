@@ -51,6 +51,8 @@ Deno.test("recordRun() counts consecutive failed runs; any other outcome resets"
   m.recordRun("failure");
   m.recordRun("failure");
   assert.equal(m.consecutiveFailedRuns, 2);
+  m.recordRun("interrupted");
+  assert.equal(m.consecutiveFailedRuns, 2, "an interrupted run neither fails nor resets the streak");
   m.recordRun("partial");
   assert.equal(m.consecutiveFailedRuns, 0);
 });

@@ -31,6 +31,12 @@ export interface SyncEvents {
 export interface RunSyncOptions {
   logger: Logger;
   events?: SyncEvents;
+  /**
+   * Stops the run cleanly (SIGTERM/SIGINT): no repository starts after it fires, in-flight git
+   * processes are killed with their process group, retry waits end, and repositories cut short are
+   * left out of the results (listed in `not_started`, never counted as failures). Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 /** What {@link runSync} returns: the run summary, and the auth error that stopped it, if any. */
@@ -104,7 +110,7 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
     shard: settings.shard ? `${settings.shard.index}/${settings.shard.count}` : undefined,
   });
 
-  const retry = { maxRetries: settings.maxRetries, baseMs: settings.backoffMs };
+  const retry = { maxRetries: settings.maxRetries, baseMs: settings.backoffMs, signal: options.signal };
   for (const s of sources) await withRetry(() => s.platform.checkAuth(), retry);
   for (const t of targets) await withRetry(() => (t as PlatformTarget).platform.checkAuth(), retry);
 
@@ -123,10 +129,19 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
   const cache = new MirrorCache(settings.cacheDir);
   let authError: AuthError | undefined;
   await runPool(jobs, settings.maxParallel, async (job) => {
-    const r = await syncOne(job, { settings, targets, cache, events, gitLog, engineLog });
+    const r = await syncOne(job, {
+      settings,
+      targets,
+      cache,
+      events,
+      gitLog,
+      engineLog,
+      signal: options.signal,
+    });
     if (r.authError && !authError) authError = r.authError;
-    result.repositories.push(r.result);
-  }, { shouldStart: () => !authError });
+    if (!r.interrupted) result.repositories.push(r.result);
+  }, { shouldStart: () => !authError && !options.signal?.aborted });
+  if (options.signal?.aborted) result.interrupted = true;
   const done = new Set(result.repositories.map((r) => r.source_path));
   result.not_started = jobs.filter((j) => !done.has(j.source.fullPath)).map((j) => j.name);
 
@@ -151,6 +166,8 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
     branches_synced: result.branches_synced,
     duration_seconds: result.duration_seconds,
     dry_run: settings.dryRun || undefined,
+    interrupted: result.interrupted,
+    not_started: result.interrupted ? result.not_started.length : undefined,
   });
   return { result, authError };
 }
@@ -162,12 +179,13 @@ interface SyncOneContext {
   events: SyncEvents;
   gitLog: ReturnType<Logger["child"]>;
   engineLog: ReturnType<Logger["child"]>;
+  signal?: AbortSignal;
 }
 
 async function syncOne(
   job: RepoJob,
   ctx: SyncOneContext,
-): Promise<{ result: RepoSyncResult; authError?: AuthError }> {
+): Promise<{ result: RepoSyncResult; authError?: AuthError; interrupted?: boolean }> {
   const { settings } = ctx;
   const started = Date.now();
   let retries = 0;
@@ -195,8 +213,10 @@ async function syncOne(
           dryRun: settings.dryRun,
           deadline: Date.now() + settings.timeoutMs,
           logger: ctx.gitLog,
+          signal: ctx.signal,
         }),
       {
+        signal: ctx.signal,
         maxRetries: settings.maxRetries,
         baseMs: settings.backoffMs,
         onRetry: ({ attempt, maxRetries, error, delayMs }) => {
@@ -224,6 +244,15 @@ async function syncOne(
     ctx.events.completed?.(r);
     return { result: r };
   } catch (error) {
+    if (ctx.signal?.aborted) {
+      ctx.engineLog.warning("Repository sync interrupted", {
+        repository: job.name,
+        source_url: job.source.cloneUrl,
+        duration_seconds: round((Date.now() - started) / 1000),
+        status: "interrupted",
+      });
+      return { result: base, interrupted: true };
+    }
     const r: RepoSyncResult = {
       ...base,
       status: "failure",

@@ -20,6 +20,8 @@ export interface MirrorStepOptions {
   /** Kill the git process tree after this many ms. */
   timeoutMs?: number;
   logger?: ModuleLogger;
+  /** Kills the git process tree when aborted (a first clone's partial directory is removed). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -51,7 +53,7 @@ export class MirrorCache {
     if (!existsSync(join(dir, "HEAD"))) return new Map();
     const r = await git(
       ["for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", "refs/heads", "refs/tags"],
-      { cwd: dir, timeoutMs: options.timeoutMs, logger: options.logger },
+      { cwd: dir, timeoutMs: options.timeoutMs, logger: options.logger, signal: options.signal },
     );
     return parseForEachRef(r.stdout);
   }
@@ -61,7 +63,7 @@ export class MirrorCache {
    * prune. Returns whether it was created.
    */
   async update(dir: string, url: string, options: MirrorStepOptions = {}): Promise<{ created: boolean }> {
-    const base = { timeoutMs: options.timeoutMs, logger: options.logger };
+    const base = { timeoutMs: options.timeoutMs, logger: options.logger, signal: options.signal };
     if (existsSync(join(dir, "HEAD"))) {
       if (!readFileSync(join(dir, "config"), "utf8").includes(`\turl = ${url}\n`)) {
         await git(["remote", "set-url", "origin", url], { ...base, cwd: dir });
@@ -74,11 +76,7 @@ export class MirrorCache {
     try {
       // `clone --bare` copies exactly refs/heads/* and refs/tags/* in one process; the fetch
       // refspecs written next make every later `git fetch --prune` mirror the same two namespaces.
-      await git(["clone", "--bare", "--quiet", "--no-local", url, tmp], {
-        auth: options.auth,
-        timeoutMs: options.timeoutMs,
-        logger: options.logger,
-      });
+      await git(["clone", "--bare", "--quiet", "--no-local", url, tmp], { ...base, auth: options.auth });
       appendFileSync(
         join(tmp, "config"),
         '[remote "origin"]\n\tfetch = +refs/heads/*:refs/heads/*\n\tfetch = +refs/tags/*:refs/tags/*\n',
@@ -98,6 +96,7 @@ export class MirrorCache {
       auth: options.auth,
       timeoutMs: options.timeoutMs,
       logger: options.logger,
+      signal: options.signal,
     });
   }
 }

@@ -30,6 +30,8 @@ export interface RepoSyncContext {
   /** Deadline of this attempt (epoch ms); every git process is killed when it passes. */
   deadline: number;
   logger?: ModuleLogger;
+  /** Aborts the attempt: every git process it started is killed with its process group. */
+  signal?: AbortSignal;
 }
 
 /** One attempt's outcome. */
@@ -59,7 +61,13 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
     if (left <= 0) throw new TransientError(`Network timeout: "${job.source.fullPath}" ran out of time`);
     return left;
   };
-  const gitOpts = (auth?: GitAuth, cwd?: string) => ({ auth, cwd, timeoutMs: t(), logger: ctx.logger });
+  const gitOpts = (auth?: GitAuth, cwd?: string) => ({
+    auth,
+    cwd,
+    timeoutMs: t(),
+    logger: ctx.logger,
+    signal: ctx.signal,
+  });
   const dir = ctx.cache.pathFor(job.sourceHost, job.source.fullPath);
   const pull = async () => {
     await ctx.cache.update(dir, job.source.cloneUrl, gitOpts(job.sourceAuth)).catch((e) => {
@@ -181,6 +189,7 @@ async function lsRemote(url: string, opts: GitOptions, who: string): Promise<Ref
       timeoutMs: opts.timeoutMs ?? 60_000,
       who,
       logger: opts.logger,
+      signal: opts.signal,
     });
   } catch (e) {
     throw withWho(e, who);

@@ -43,7 +43,7 @@ export async function withRetry<T>(
   options: RetryOptions = {},
 ): Promise<T> {
   const maxRetries = options.maxRetries ?? 3;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? ((ms: number) => abortableSleep(ms, options.signal));
   for (let attempt = 0;; attempt++) {
     try {
       return await fn(attempt);
@@ -52,6 +52,21 @@ export async function withRetry<T>(
       const delayMs = backoffDelay(attempt + 1, { ...options, retryAfterMs: error.retryAfterMs });
       options.onRetry?.({ attempt: attempt + 1, maxRetries, error, delayMs });
       await sleep(delayMs);
+      if (options.signal?.aborted) throw error;
     }
   }
+}
+
+/** Waits `ms`, or less when `signal` fires. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }

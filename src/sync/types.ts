@@ -75,6 +75,8 @@ export interface SyncRunResult {
   branches_synced: number;
   duration_seconds: number;
   repositories: RepoSyncResult[];
-  /** Repositories not started because a token was rejected (fail fast). */
+  /** Repositories not started (or cut short) because a token was rejected or the run was interrupted. */
   not_started: string[];
+  /** The run was stopped by SIGTERM/SIGINT before every repository was synced. */
+  interrupted?: boolean;
 }

@@ -2,7 +2,9 @@ import type { MetricsPublisher as Publisher } from "../metrics/publisher.ts";
 import { MetricsPublisher } from "../metrics/publisher.ts";
 import type { RunStatus } from "../metrics/registry.ts";
 import { opsStatePaths } from "../metrics/state_paths.ts";
-import { Notifier, type RepositoryOutcome } from "../notify/notifier.ts";
+import { Notifier, type RepositoryOutcome, type RunOutcome } from "../notify/notifier.ts";
+import { RepoClonerError } from "../errors.ts";
+import { redactor } from "../log/redact.ts";
 import type { RepoSyncResult, SyncRunResult } from "../sync/types.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -12,6 +14,11 @@ export interface SyncOpsOptions {
   shard?: { index: number; count: number };
   /** fetch for Slack, PagerDuty and the Pushgateway. Default the global one. */
   fetch?: typeof fetch;
+  /**
+   * What the run covers (the source labels, `gitlab.example.com/backend`): the scope of the run-level
+   * alert, PagerDuty dedup key `<prefix>/run:<scope>`. Default: no run-level alert.
+   */
+  scope?: string;
 }
 
 /** Operations around one sync run: metrics and alerts. */
@@ -60,19 +67,44 @@ export function openSyncOps(ctx: CommandContext, options: SyncOpsOptions = {}): 
         });
       }
       publisher.metrics.recordRun(runStatus(result, error));
-      await notifier.report(repos.map(outcomeOf), { sessionId: ctx.sessionId, logFile: ctx.logFile });
+      await notifier.report(repos.map(outcomeOf), {
+        sessionId: ctx.sessionId,
+        logFile: ctx.logFile,
+        outcome: options.scope ? runOutcome(options.scope, result, error) : undefined,
+      });
       await publisher.publish();
     },
   };
 }
 
-/** `failure`: the run threw before any result, or nothing synced; `partial`: some failed or diverged. */
+/**
+ * `failure`: the run threw before any result, or nothing synced; `partial`: some failed or diverged;
+ * `interrupted`: stopped by a signal (whatever completed before is recorded per repository).
+ */
 export function runStatus(result: SyncRunResult | undefined, error?: unknown): RunStatus {
   if (!result) return "failure";
+  if (result.interrupted) return "interrupted";
   const bad = result.failed + result.diverged;
   if (result.total > 0 && result.successful + result.diverged === 0) return "failure";
   if (bad > 0 || error || result.not_started.length > 0) return "partial";
   return "success";
+}
+
+/**
+ * The run-level outcome: failing when the run was stopped by an error (it threw before any result,
+ * or a token was rejected); ok when it ran through, whatever individual repositories did (they alert
+ * on their own). Interrupted runs say nothing.
+ */
+export function runOutcome(
+  scope: string,
+  result: SyncRunResult | undefined,
+  error?: unknown,
+): RunOutcome | undefined {
+  if (result?.interrupted) return undefined;
+  if (!error) return { scope, ok: true };
+  const message = redactor.redact(error instanceof Error ? error.message : String(error));
+  const errorType = error instanceof RepoClonerError ? error.errorType : (error as Error)?.name ?? "Error";
+  return { scope, ok: false, error: message, errorType };
 }
 
 function outcomeOf(r: RepoSyncResult): RepositoryOutcome {

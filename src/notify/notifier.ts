@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { NotificationsConfig } from "../config/ops_schema.ts";
 import { type ModuleLogger, nullLogger } from "../log/logger.ts";
 import { type Redactor, redactor as defaultRedactor } from "../log/redact.ts";
-import type { AlertEvent } from "./alert_event.ts";
+import { type AlertEvent, RUN_KEY_PREFIX } from "./alert_event.ts";
 import { type AlertState, type Channel, loadAlertState, saveAlertState } from "./alert_state.ts";
 import { pagerDutyEvent, sendPagerDuty } from "./pagerduty.ts";
 import { postSlack, slackMessages } from "./slack.ts";
@@ -17,11 +17,23 @@ export interface RepositoryOutcome {
   errorType?: string;
 }
 
+/** A whole run's outcome, alerted on its own transitions (dedup key `<prefix>/run:<scope>`). */
+export interface RunOutcome {
+  /** What the run covers, e.g. the source labels `gitlab.example.com/backend`. */
+  scope: string;
+  /** false: the run stopped before syncing (token rejected, discovery failed). */
+  ok: boolean;
+  error?: string;
+  errorType?: string;
+}
+
 /** The run the outcomes belong to. */
 export interface RunInfo {
   sessionId: string;
   /** The session's JSON log file, quoted in alerts. */
   logFile?: string;
+  /** The run-level outcome; undefined when the run says nothing about itself (interrupted, dry run). */
+  outcome?: RunOutcome;
 }
 
 /** What {@link Notifier.report} did. */
@@ -74,12 +86,19 @@ export class Notifier {
     return out;
   }
 
-  /** Records a run's outcomes and sends the alerts its transitions call for. Never throws. */
+  /**
+   * Records a run's outcomes and sends the alerts its transitions call for: per repository, and for
+   * the run itself when `run.outcome` is given (a run that fails before any repository result would
+   * otherwise alert nobody). Never throws.
+   */
   async report(outcomes: RepositoryOutcome[], run: RunInfo): Promise<NotifyReport> {
     const result: NotifyReport = { sent: [], failed: [] };
-    if (this.channels.length === 0 || outcomes.length === 0) return result;
+    const all = run.outcome
+      ? [...outcomes, { ...run.outcome, repository: RUN_KEY_PREFIX + run.outcome.scope, run: true }]
+      : outcomes;
+    if (this.channels.length === 0 || all.length === 0) return result;
     try {
-      await this.#report(outcomes, run, result);
+      await this.#report(all, run, result);
     } catch (e) {
       const message = `Cannot send notifications: ${this.#redactor.redact((e as Error).message)}`;
       this.#log.warning(message, { error_type: "NotificationError" });
@@ -87,7 +106,11 @@ export class Notifier {
     return result;
   }
 
-  async #report(outcomes: RepositoryOutcome[], run: RunInfo, result: NotifyReport): Promise<void> {
+  async #report(
+    outcomes: (RepositoryOutcome & { run?: boolean })[],
+    run: RunInfo,
+    result: NotifyReport,
+  ): Promise<void> {
     const now = (this.#o.now ?? (() => new Date()))();
     const onProblem = (m: string) => this.#log.warning(m, { error_type: "NotificationError" });
     const state = loadAlertState(this.#o.statePath, { onProblem });
@@ -105,6 +128,7 @@ export class Notifier {
       state.repositories[o.repository] = { status, since, error, alerted: prev?.alerted ?? {} };
       events.set(o.repository, {
         repository: o.repository,
+        run: o.run || undefined,
         kind: o.ok ? "recovery" : "failure",
         error,
         errorType: o.ok ? undefined : o.errorType,

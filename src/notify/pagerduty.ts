@@ -22,7 +22,7 @@ export interface PagerDutyEvent {
 
 const SUMMARY_MAX = 1024;
 
-/** `<prefix>/<repository>`: one incident per repository however many runs fail. */
+/** `<prefix>/<repository>` (`<prefix>/run:<scope>` for the run itself): one incident per repository however many runs fail. */
 export function pagerDutyDedupKey(prefix: string, repository: string): string {
   return `${prefix}/${repository}`.slice(0, 255);
 }
@@ -41,7 +41,10 @@ export function pagerDutyEvent(
     dedup_key: pagerDutyDedupKey(config.dedup_key_prefix, event.repository),
   };
   if (event.kind === "recovery") return { ...base, event_action: "resolve" };
-  const summary = `Repository sync failed: ${event.repository}: ${event.error ?? "unknown error"}`;
+  const what = event.run
+    ? `Sync run failed: ${event.repository.replace(/^run:/, "")}`
+    : `Repository sync failed: ${event.repository}`;
+  const summary = `${what}: ${event.error ?? "unknown error"}`;
   return {
     ...base,
     event_action: "trigger",
@@ -50,11 +53,12 @@ export function pagerDutyEvent(
       source: config.source ?? options.hostname,
       severity: config.severity,
       timestamp: event.at.toISOString(),
-      component: event.repository,
+      component: event.run ? "run" : event.repository,
       group: "repo-cloner",
       class: event.errorType,
       custom_details: {
-        repository: event.repository,
+        repository: event.run ? undefined : event.repository,
+        run: event.run ? event.repository.replace(/^run:/, "") : undefined,
         error: event.error,
         session_id: event.sessionId,
         log_file: event.logFile,

@@ -42,3 +42,30 @@ Deno.test("pagerDutyEvent() resolves with the same dedup key and clips long summ
   const long = pagerDutyEvent({ ...event, error: "x".repeat(5000) }, config, { hostname: "h" });
   assert.equal(long.payload?.summary.length, 1024);
 });
+
+Deno.test("pagerDutyEvent() keys a run-level alert `<prefix>/run:<scope>` and names the run", () => {
+  const e = pagerDutyEvent(
+    {
+      repository: "run:gitlab.example.com/backend",
+      run: true,
+      kind: "failure",
+      error: "AuthenticationError: token rejected",
+      sessionId: "sync-20251013-153000",
+      at: new Date("2025-10-13T15:32:45Z"),
+    },
+    {
+      integration_key: "R0123456789abcdef0123456789abcde",
+      severity: "error",
+      dedup_key_prefix: "repo-cloner",
+    },
+    { hostname: "runner-1" },
+  );
+  assert.equal(e.dedup_key, "repo-cloner/run:gitlab.example.com/backend");
+  assert.equal(
+    e.payload?.summary,
+    "Sync run failed: gitlab.example.com/backend: AuthenticationError: token rejected",
+  );
+  assert.equal(e.payload?.component, "run");
+  assert.equal(e.payload?.custom_details.run, "gitlab.example.com/backend");
+  assert.equal(e.payload?.custom_details.repository, undefined);
+});

@@ -44,8 +44,27 @@ export function slackMessages(
   config: Pick<SlackConfig, "channel" | "mention_on_failure" | "username">,
 ): SlackPayload[] {
   if (events.length === 0) return [];
-  if (events.length <= SLACK_AGGREGATE_ABOVE) return events.map((e) => render([e], config));
-  return [render(events, config)];
+  const runs = events.filter((e) => e.run).map((e) => renderRun(e, config));
+  const repos = events.filter((e) => !e.run);
+  if (repos.length === 0) return runs;
+  if (repos.length <= SLACK_AGGREGATE_ABOVE) return [...runs, ...repos.map((e) => render([e], config))];
+  return [...runs, render(repos, config)];
+}
+
+/** A run-level transition: "🚨 Sync Run Failed" naming the sources instead of a repository. */
+function renderRun(
+  e: AlertEvent,
+  config: Pick<SlackConfig, "channel" | "mention_on_failure" | "username">,
+): SlackPayload {
+  const failure = e.kind === "failure";
+  const lines = [
+    failure ? "🚨 Sync Run Failed" : "✅ Sync Run Recovered",
+    "",
+    `Run: ${slackEscape(e.repository.replace(/^run:/, ""))}`,
+  ];
+  if (failure) lines.push(`Error: ${slackEscape(clip(e.error ?? "unknown error"))}`);
+  else if (e.failingSince) lines.push(`Failing since: ${alertTime(e.failingSince)}`);
+  return finishPayload(lines, e, config);
 }
 
 function render(
@@ -68,6 +87,16 @@ function render(
     }
     if (events.length > LIST_MAX) lines.push(`…and ${events.length - LIST_MAX} more`);
   }
+  return finishPayload(lines, first, config);
+}
+
+/** Session, time, logs and the mention: the tail every message shares. */
+function finishPayload(
+  lines: string[],
+  first: AlertEvent,
+  config: Pick<SlackConfig, "channel" | "mention_on_failure" | "username">,
+): SlackPayload {
+  const failure = first.kind === "failure";
   lines.push(`Session ID: ${slackEscape(first.sessionId)}`, `Time: ${alertTime(first.at)}`);
   if (first.logFile) lines.push("", `Logs: ${slackEscape(first.logFile)}`);
   let linkNames = false;

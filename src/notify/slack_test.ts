@@ -73,3 +73,23 @@ Deno.test("slackMessages() renders a recovery without mention", () => {
   );
   assert.ok(!p.text.includes("@platform-oncall"));
 });
+
+Deno.test("slackMessages() gives a run-level transition its own message, apart from the repository summary", () => {
+  const run: AlertEvent = {
+    ...failure,
+    repository: "run:gitlab.example.com/backend",
+    run: true,
+    error: "AuthenticationError: Cannot check the token",
+  };
+  const repos = Array.from({ length: 6 }, (_, i) => ({ ...failure, repository: `repo-${i}` }));
+  const out = slackMessages([run, ...repos], { mention_on_failure: "@here" });
+  assert.equal(out.length, 2);
+  assert.equal(
+    out[0].text,
+    "🚨 Sync Run Failed\n\nRun: gitlab.example.com/backend\nError: AuthenticationError: Cannot check the token\n" +
+      "Session ID: sync-20251013-153000\nTime: 2025-10-13 15:32:45 UTC\n\n" +
+      "Logs: /var/log/repo-cloner/sync-20251013-153000.log\n\n<!here>",
+  );
+  assert.match(out[1].text, /^🚨 Repository Sync Failed: 6 repositories\n/);
+  assert.ok(!out[1].text.includes("run:"));
+});

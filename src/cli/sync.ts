@@ -1,10 +1,12 @@
 import type { Command } from "commander";
-import { PartialFailureError, RepoClonerError } from "../errors.ts";
-import { runSync } from "../sync/engine.ts";
+import { UsageError } from "../errors.ts";
+import { parseDuration } from "../config/duration.ts";
 import { resolveSyncSettings } from "../sync/settings.ts";
 import { openContext } from "./context.ts";
+import { interruptScope } from "./interrupt.ts";
 import { globalsOf } from "./program.ts";
-import { endpointLabels, SyncView } from "./sync_view.ts";
+import { outcomeError, runScope, runSyncCycle } from "./sync_cycle.ts";
+import { runScheduledSync } from "./sync_schedule.ts";
 import { openSyncOps } from "./sync_ops.ts";
 
 /** Options of the `sync` command. */
@@ -12,6 +14,7 @@ interface SyncCommandOptions {
   dryRun?: boolean;
   shard?: string;
   cacheDir?: string;
+  every?: string;
 }
 
 /** Registers `repo-cloner sync`. */
@@ -23,51 +26,42 @@ export function registerSyncCommand(program: Command): void {
     .option("--dry-run", "print the plan (create / push / skip / diverged per repository) and change nothing")
     .option("--shard <K/N>", "sync only shard K of N (stable split by repository path; K is 1-based)")
     .option("--cache-dir <dir>", "mirror cache (default $XDG_CACHE_HOME/repo-cloner or ~/.cache/repo-cloner)")
+    .option(
+      "--every <interval>",
+      "scheduled mode: a sync cycle every interval (30s, 15m, 1h) until SIGTERM/SIGINT, then exit 0 (sync.every)",
+    )
     .addHelpText(
       "after",
       "\nWithout --config, the environment configures a GitLab group -> GitHub organization sync:\n" +
         "  GITLAB_URL, GITLAB_TOKEN, GITLAB_GROUP, GITHUB_ORG, GITHUB_TOKEN, optional GITHUB_URL\n" +
-        "Exit codes: 0 all synced, 4 some repositories failed or diverged, 5 a token was rejected",
+        "Exit codes: 0 all synced, 4 some repositories failed or diverged, 5 a token was rejected,\n" +
+        "  130/143 interrupted by SIGINT/SIGTERM (with --every: 0, the schedule was stopped)",
     )
     .action(async (opts: SyncCommandOptions, cmd: Command) => {
       const ctx = openContext("sync", globalsOf(cmd));
       const settings = resolveSyncSettings(ctx.config, { env: ctx.env, flags: opts });
-      const view = new SyncView(ctx.terminal, { dryRun: settings.dryRun, maxRetries: settings.maxRetries });
-      view.header({
-        sessionId: ctx.sessionId,
-        sourceType: settings.sources[0].type,
-        targetType: settings.targets[0].type,
-        ...endpointLabels(settings),
-      });
-      const ops = openSyncOps(ctx, { shard: settings.shard });
-      const { result, authError } = await runSync(settings, {
-        logger: ctx.logger,
-        events: view.events(settings.shard),
-      }).catch(async (error) => {
-        await ops.finish(undefined, error);
-        throw error;
-      });
-      view.summary(result, ctx.logFile);
-      ctx.terminal.result(result);
-      await ops.finish(result, authError);
-      if (authError) throw authError;
-      const bad = result.failed + result.diverged;
-      if (bad > 0 && result.successful + result.diverged === 0) {
-        throw new RepoClonerError(
-          `Cannot sync any repository: all ${result.failed} failed (${
-            result.failed_repositories.join(", ")
-          }). See ${ctx.logFile}`,
-          { errorType: "SyncFailed" },
-        );
+      const every = scheduleInterval(opts.every, ctx.config.sync?.every);
+      if (every !== undefined) {
+        if (settings.dryRun) {
+          throw new UsageError("Cannot use --every with --dry-run: a plan is printed once");
+        }
+        return await runScheduledSync(ctx, settings, { everyMs: every });
       }
-      if (bad > 0) {
-        const parts = [
-          result.failed ? `${result.failed} failed (${result.failed_repositories.join(", ")})` : "",
-          result.diverged ? `${result.diverged} diverged (${result.diverged_repositories.join(", ")})` : "",
-        ].filter(Boolean);
-        throw new PartialFailureError(
-          `Cannot sync every repository: ${parts.join(", ")}. Details in ${ctx.logFile}`,
-        );
-      }
+      const ops = openSyncOps(ctx, { shard: settings.shard, scope: runScope(settings) });
+      const outcome = await interruptScope().run((signal) => runSyncCycle(ctx, settings, { ops, signal }));
+      ctx.terminal.result(outcome.result);
+      const problem = outcomeError(outcome, ctx.logFile);
+      if (problem) throw problem;
     });
+}
+
+/** `--every` (else `sync.every`) in milliseconds; undefined for a one-shot run. */
+function scheduleInterval(flag: string | undefined, config: string | undefined): number | undefined {
+  const text = flag ?? config;
+  if (text === undefined) return undefined;
+  try {
+    return parseDuration(text, flag !== undefined ? "--every" : "sync.every");
+  } catch (e) {
+    throw new UsageError((e as Error).message, { cause: e });
+  }
 }

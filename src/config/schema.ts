@@ -71,6 +71,8 @@ export const configSchema = z.strictObject({
     prune: z.boolean().default(false),
     state_dir: z.string().optional(),
     cache_dir: z.string().optional(),
+    /** Scheduled mode (`sync --every`): the interval between cycle starts, e.g. `15m`. */
+    every: z.string().optional(),
   }).optional(),
   concurrency: z.strictObject({
     max_parallel: z.number().int().positive().optional(),

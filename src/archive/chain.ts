@@ -39,7 +39,13 @@ export function chainPositions(links: ChainLink[]): string[] {
  */
 export function checkChain(links: ChainLink[], options: CheckChainOptions = {}): void {
   const head = `Cannot ${options.action ?? "restore"} the chain`;
-  const fail = (why: string) => new VerificationError(`${head}: ${why}. Nothing was changed`);
+  const order = () => {
+    const o = suggestOrder(links);
+    return o ? ` Give them in order: ${o}` : "";
+  };
+  const action = options.action ?? "restore";
+  const tail = action === "restore" ? ". Nothing was changed" : "";
+  const fail = (why: string) => new VerificationError(`${head}: ${why}${tail}`);
   const at = (i: number) => `"${links[i].name}" (archive ${i + 1} of ${links.length})`;
   const seen = new Map<string, number>();
   links.forEach((l, i) => {
@@ -60,7 +66,7 @@ export function checkChain(links: ChainLink[], options: CheckChainOptions = {}):
     const m = links[i].manifest;
     const prev = links[i - 1];
     if (m.type === "full" || m.base === null) {
-      throw fail(`${at(i)} is a full archive; a chain has one full archive, first`);
+      throw fail(`${at(i)} is a full archive; a chain has one full archive, first (out of order).${order()}`);
     }
     if (m.repository.name !== prev.manifest.repository.name) {
       throw fail(
@@ -69,11 +75,9 @@ export function checkChain(links: ChainLink[], options: CheckChainOptions = {}):
     }
     if (m.base.archive_id !== prev.manifest.archive_id) {
       const j = seen.get(m.base.archive_id);
-      const order = suggestOrder(links);
       throw fail(
         j !== undefined
-          ? `${at(i)} builds on ${at(j)}, which must come right before it (out of order).` +
-            (order ? ` Give them as: ${order}` : "")
+          ? `${at(i)} builds on ${at(j)}, which must come right before it (out of order).${order()}`
           : `${at(i)} builds on archive ${m.base.archive_id}, which is not given: the archive between ` +
             `"${prev.name}" and "${links[i].name}" is missing, or "${
               links[i].name

@@ -36,7 +36,7 @@ export type RestoreEvent =
   | { kind: "archive:start"; archive: string }
   | { kind: "chain:checked"; names: string[]; positions: string[]; into?: string }
   | { kind: "verify:start" }
-  | { kind: "verify:done"; report: VerifyReport; ms: number }
+  | { kind: "verify:done"; report: VerifyReport; ms: number; index?: number }
   | { kind: "restore:start" }
   | { kind: "restore:done"; dir: string; branches: number; tags: number; lfsObjects: number; ms: number }
   | { kind: "deps:start" }
@@ -73,7 +73,7 @@ export interface RestoreArchiveOptions {
    * Called with the manifest once the archive verified, before anything is rebuilt or pushed; a throw
    * stops the restore (staging removed). The CLI checks the signed fields here. Default none.
    */
-  onVerified?: (manifest: Manifest) => void | Promise<void>;
+  onVerified?: (manifest: Manifest, at: { index: number; archive: string }) => void | Promise<void>;
   signal?: AbortSignal;
   /** Base for relative paths. Default the process's working directory. */
   cwd?: string;
@@ -175,8 +175,8 @@ export async function restoreArchive(
       layers.push({ name: links[i].name, stagingDir: extracted.stagingDir, manifest: extracted.manifest });
       reports.push(extracted.report);
       assertSameManifest(links[i], extracted.report.manifest_sha256);
-      emit({ kind: "verify:done", report: extracted.report, ms: now() - t });
-      await options.onVerified?.(extracted.manifest);
+      emit({ kind: "verify:done", report: extracted.report, ms: now() - t, index: i });
+      await options.onVerified?.(extracted.manifest, { index: i, archive: path });
     }
     timings.verify = now() - t;
     options.signal?.throwIfAborted();

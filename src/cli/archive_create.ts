@@ -1,5 +1,7 @@
 import { type Command, Option } from "commander";
 import { createArchive } from "../archive/create.ts";
+import { parseSize } from "../archive/size_limit.ts";
+import { repositoryName } from "../archive/source.ts";
 import { UsageError } from "../errors.ts";
 import { isS3Url, type Storage, storageFromUrl } from "../storage/mod.ts";
 import { createEventRenderer, printCreateHeader, printCreateSummary } from "./archive_create_view.ts";
@@ -25,6 +27,9 @@ interface CreateFlags {
   storagePath?: string;
   sign?: string;
   passwordFile?: string;
+  depth?: string;
+  maxSize?: string;
+  splitSize?: string;
 }
 
 /**
@@ -46,7 +51,16 @@ export function registerArchiveCreate(archive: Command): void {
     .addOption(
       new Option("--type <type>", "archive type").choices(["full", "incremental"]).env("ARCHIVE_TYPE"),
     )
-    .option("--base <archive>", "base archive of an incremental archive")
+    .option(
+      "--base <archive>",
+      "previous archive (path, s3://…, split index) or its manifest.json: makes an incremental archive",
+    )
+    .option("--depth <n>", "cut the history at N commits per branch and tag (shallow; full archives only)")
+    .option(
+      "--max-size <size>",
+      "fail early when the archive would exceed this size, e.g. 2G (archive.max_size)",
+    )
+    .option("--split-size <size>", "write volumes smaller than this, e.g. 4G for FAT32, plus an index")
     .option("--name <name>", "repository name used in the archive name (default: from the source)")
     .option("--no-dependencies", "do not fetch dependencies (INCLUDE_DEPENDENCIES=false)")
     .option("--strict-dependencies", "fail instead of warning when dependencies cannot be fetched")
@@ -81,15 +95,18 @@ export function registerArchiveCreate(archive: Command): void {
         );
       }
       const output = resolveValue(cmd, "output", cfg?.output_path, "./archives");
-      const type = resolveValue(cmd, "type", cfg?.type, "full") as "full" | "incremental";
+      const typeGiven = ["cli", "env"].includes(cmd.getOptionValueSource("type") ?? "");
+      // --base alone means an incremental archive; the config's base_archive applies only to incrementals.
+      const type =
+        (flags.base && !typeGiven ? "incremental" : resolveValue(cmd, "type", cfg?.type, "full")) as
+          | "full"
+          | "incremental";
       if (!["full", "incremental"].includes(type)) {
         throw new UsageError(`Cannot create a "${type}" archive: use --type full or --type incremental`);
       }
-      if (flags.base || ctx.config.archive?.base_archive) {
-        throw new UsageError(
-          "Cannot use --base: incremental archives are not supported yet; create a full archive",
-        );
-      }
+      const base = flags.base ?? (type === "incremental" ? cfg?.base_archive : undefined);
+      const sizes = archiveSizes(cmd, flags, cfg);
+      const depth = archiveDepth(flags.depth, type, source, ctx.config.repositories);
       const includeDependencies = resolveFlag(cmd, "dependencies", {
         env: ctx.env,
         envName: "INCLUDE_DEPENDENCIES",
@@ -106,10 +123,15 @@ export function registerArchiveCreate(archive: Command): void {
         ? await signingHook(flags.sign, { passwordFile: flags.passwordFile, ctx })
         : undefined;
       const t = ctx.terminal;
-      printCreateHeader(t, { sessionId: ctx.sessionId, source, type, output });
+      printCreateHeader(t, { sessionId: ctx.sessionId, source, type, output, base, depth, ...sizes });
       const guard = await openGuard("archive create", [{ dir: output, role: "output directory" }]);
       const creating = createArchive(source, output, {
         type,
+        base,
+        env: ctx.env,
+        depth,
+        maxSize: sizes.maxSize,
+        splitSize: sizes.splitSize,
         name: flags.name,
         auth: sourceAuth(source, ctx.env),
         includeDependencies,
@@ -146,6 +168,11 @@ export function registerArchiveCreate(archive: Command): void {
         archive_id: result.manifest.archive_id,
         size: result.size,
         sha256: result.sha256,
+        volumes: result.volumes?.map((v) => ({ path: v.path, size: v.size, sha256: v.sha256 })) ?? null,
+        base: result.manifest.base,
+        shallow: result.manifest.shallow,
+        bundle_empty: result.manifest.bundle.empty,
+        deleted_refs: result.manifest.deleted_refs,
         signature: result.signature
           ? {
             path: result.storedSignature?.url ?? result.signature.signaturePath,
@@ -183,4 +210,52 @@ function pickStorage(
     if (e instanceof TypeError) throw new UsageError(e.message, { cause: e });
     throw e;
   }
+}
+
+function archiveSizes(
+  cmd: Command,
+  flags: CreateFlags,
+  cfg: { max_size?: string | number; split_size?: string | number } | undefined,
+): { maxSize?: number; splitSize?: number } {
+  const parse = (value: string | number | undefined, what: string) => {
+    if (value === undefined) return undefined;
+    try {
+      return parseSize(value, what);
+    } catch (e) {
+      throw new UsageError((e as Error).message, { cause: e });
+    }
+  };
+  const fromCli = (key: string) => cmd.getOptionValueSource(key) === "cli";
+  return {
+    maxSize: parse(fromCli("maxSize") ? flags.maxSize : cfg?.max_size, "--max-size (archive.max_size)"),
+    splitSize: parse(
+      fromCli("splitSize") ? flags.splitSize : cfg?.split_size,
+      "--split-size (archive.split_size)",
+    ),
+  };
+}
+
+/**
+ * `--depth N`, else the config's `repositories[].shallow_clone_depth` of the entry whose `source` is
+ * this source or names the same repository (full archives only: an incremental carries what is new).
+ */
+function archiveDepth(
+  flag: string | undefined,
+  type: string,
+  source: string,
+  repositories: Array<{ source: string; shallow_clone_depth?: number }> | undefined,
+): number | undefined {
+  if (flag !== undefined) {
+    const n = Number(flag);
+    if (!/^\d+$/.test(flag.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new UsageError(`Cannot use --depth "${flag}": give a positive whole number of commits`);
+    }
+    return n;
+  }
+  if (type !== "full") return undefined;
+  const name = repositoryName(source);
+  const entry = repositories?.find((r) =>
+    r.shallow_clone_depth !== undefined && (r.source === source || repositoryName(r.source) === name)
+  );
+  return entry?.shallow_clone_depth;
 }

@@ -7,12 +7,25 @@ import { formatBytes, formatCount, formatDuration, formatSeconds, type Terminal 
 /** The header block of `archive create`. */
 export function printCreateHeader(
   t: Terminal,
-  info: { sessionId: string; source: string; type: string; output: string },
+  info: {
+    sessionId: string;
+    source: string;
+    type: string;
+    output: string;
+    base?: string;
+    depth?: number;
+    maxSize?: number;
+    splitSize?: number;
+  },
 ): void {
   t.line("📦 Starting Air-Gap Archive Creation");
   t.line(`   Session ID: ${info.sessionId}`);
   t.line(`   Source: ${info.source}`);
   t.line(`   Archive type: ${info.type}`);
+  if (info.base) t.line(`   Base archive: ${info.base}`);
+  if (info.depth) t.line(`   Shallow: last ${formatCount(info.depth)} commits of each branch and tag`);
+  if (info.maxSize) t.line(`   Size limit: ${formatBytes(info.maxSize)}`);
+  if (info.splitSize) t.line(`   Split into volumes under ${formatBytes(info.splitSize)}`);
   t.line(`   Output: ${info.output}`);
 }
 
@@ -58,7 +71,11 @@ export function createEventRenderer(t: Terminal): (e: CreateEvent) => void {
         return t.line(`📦 Step 3/5: Creating ${e.type} archive...`);
       case "archive:done":
         t.line(`   ${ok} Archive created: ${e.name}`);
-        t.line(`      Size: ${formatBytes(e.size)}`);
+        t.line(
+          `      Size: ${formatBytes(e.size)}${
+            e.volumes ? ` in ${plural(e.volumes, "volume", "volumes")}` : ""
+          }`,
+        );
         return t.line(`      Duration: ${formatSeconds(e.ms)}`);
       case "sign:done":
         return t.line(
@@ -96,7 +113,19 @@ export function printCreateSummary(t: Terminal, r: CreateArchiveResult, logFile:
   t.line("Summary:");
   t.line(`  Archive: ${r.name}`);
   t.line(`  Type: ${r.manifest.type}`);
+  if (r.manifest.base) {
+    t.line(`  Base: ${r.manifest.base.archive_id}`);
+    t.line(
+      `  Changes: ${
+        r.manifest.bundle.empty ? "none (empty bundle)" : `${formatBytes(r.manifest.bundle.size)} bundle`
+      }, ${formatCount(r.manifest.deleted_refs.length)} deleted refs, ${
+        formatCount(r.manifest.lfs.inherited.length)
+      } LFS objects inherited`,
+    );
+  }
+  if (r.manifest.shallow) t.line(`  Shallow: depth ${r.manifest.shallow.depth}`);
   t.line(`  Size: ${formatBytes(r.size)}`);
+  for (const v of r.volumes ?? []) t.line(`    ${basename(v.path)}: ${formatBytes(v.size)}`);
   t.line(`  Branches: ${Object.keys(r.manifest.refs).filter((k) => k.startsWith("refs/heads/")).length}`);
   t.line(`  LFS objects: ${formatCount(r.manifest.lfs.objects.length)}`);
   t.line(`  Dependencies: ${formatCount(packages)} packages`);

@@ -6,10 +6,11 @@ import { SBOM_PATH } from "../report/review_schema.ts";
 import { buildSbom } from "../report/sbom.ts";
 import { VERSION } from "../version.ts";
 import { redactor } from "../log/redact.ts";
+import { chainPositions, checkChain } from "../archive/chain.ts";
 import { inspectArchive, type InspectResult } from "../archive/inspect.ts";
 import { UsageError } from "../errors.ts";
 import { globalsOf } from "./program.ts";
-import { openContext } from "./context.ts";
+import { type CommandContext, openContext } from "./context.ts";
 import { formatBytes, formatCount, type Terminal } from "./terminal.ts";
 
 /** Refs listed in the human view; `--json` gives them all. */
@@ -41,11 +42,17 @@ export function printInspect(t: Terminal, r: InspectResult): void {
     t.line(`      … ${formatCount(refs.length - MAX_REFS_SHOWN)} more (see --json)`);
   }
   if (m.deleted_refs.length) t.line(`   Deleted refs: ${formatCount(m.deleted_refs.length)}`);
+  if (m.shallow?.commits.length) {
+    t.line(`   Shallow boundary: ${formatCount(m.shallow.commits.length)} commits`);
+  }
   t.line(
     `   Bundle: ${m.bundle.empty ? "empty (no commits to carry)" : formatBytes(s.bundle_bytes)}` +
       (m.bundle.prerequisites.length ? `, ${formatCount(m.bundle.prerequisites.length)} prerequisites` : ""),
   );
   t.line(`   LFS objects: ${formatCount(s.lfs_objects)} (${formatBytes(s.lfs_bytes)})`);
+  if (m.lfs.inherited.length) {
+    t.line(`   LFS objects inherited from earlier archives: ${formatCount(m.lfs.inherited.length)}`);
+  }
   const deps = Object.entries(m.dependencies);
   if (deps.length === 0) t.line("   Dependencies: none recorded");
   else {
@@ -84,7 +91,7 @@ export function registerArchiveInspect(archive: Command): void {
   archive
     .command("inspect")
     .description("show an archive's manifest: id, type, source, refs, LFS, dependencies, files")
-    .argument("[archive]", "archive file (default: $ARCHIVE_PATH)")
+    .argument("[archives...]", "archive file, or several to show their chain order (default: $ARCHIVE_PATH)")
     .addOption(
       new Option("--report <format>", "print the transfer review report (verifies the archive first)")
         .choices([
@@ -95,11 +102,19 @@ export function registerArchiveInspect(archive: Command): void {
     .option("--sbom", "print the archive's CycloneDX SBOM (sbom.cdx.json; verifies the archive first)")
     .option("-o, --output <file>", "write the report or SBOM to FILE instead of stdout")
     .option("--trusted-key <pub>", "minisign public key: the archive's .minisig must verify with it")
-    .action(async (file: string | undefined, flags: InspectFlags, cmd: Command) => {
+    .action(async (files: string[], flags: InspectFlags, cmd: Command) => {
       const ctx = openContext("inspect", globalsOf(cmd));
-      const path = file ?? ctx.env.ARCHIVE_PATH;
+      const path = files[0] ?? ctx.env.ARCHIVE_PATH;
       if (!path) {
         throw new UsageError("Cannot inspect archive: no archive given. Pass ARCHIVE or set ARCHIVE_PATH");
+      }
+      if (files.length > 1) {
+        if (flags.report || flags.sbom) {
+          throw new UsageError(
+            "Cannot print a report or SBOM of several archives: inspect them one at a time",
+          );
+        }
+        return await inspectChain(ctx, files);
       }
       if (flags.report && flags.sbom) {
         throw new UsageError(
@@ -176,4 +191,31 @@ function sbomText(read: ArchiveReport, t: Terminal): string {
     { createdAt: new Date(m.created_at), toolVersion: VERSION },
   );
   return JSON.stringify(sbom, null, 2) + "\n";
+}
+
+/** `archive inspect A B C…`: each manifest, then where each sits in the chain (exit 3 when broken). */
+async function inspectChain(ctx: CommandContext, files: string[]): Promise<void> {
+  const results: InspectResult[] = [];
+  for (const f of files) results.push(await inspectArchive(f));
+  const links = results.map((r) => ({
+    name: r.archive,
+    manifest: r.manifest,
+    manifestSha256: r.manifest_sha256,
+  }));
+  if (!ctx.terminal.json) {
+    for (const r of results) {
+      printInspect(ctx.terminal, r);
+      ctx.terminal.line();
+    }
+  }
+  checkChain(links, { startsWithFull: false, action: "inspect" });
+  const positions = chainPositions(links);
+  ctx.logger.child("archive_inspect").info("Archive chain inspected", {
+    archives: files,
+    archive_ids: links.map((l) => l.manifest.archive_id),
+    status: "success",
+  });
+  if (ctx.terminal.json) return ctx.terminal.result({ chain: positions, archives: results });
+  ctx.terminal.line(`🔗 Chain order (from the manifests; "archive verify" checks every entry):`);
+  positions.forEach((p, i) => ctx.terminal.line(`   ${p}: ${results[i].archive}`));
 }

@@ -23,6 +23,12 @@ export function restoreEventRenderer(t: Terminal): (e: RestoreEvent) => void {
         t.line();
         t.line("📄 Step 1/5: Using local archive...");
         return t.line(`   Archive: ${e.archive}`);
+      case "chain:checked":
+        t.line(
+          `   ${ok} Chain checked: ${e.names.length} archive${e.names.length === 1 ? "" : "s"} in order`,
+        );
+        e.names.forEach((name, i) => t.line(`      ${e.positions[i]}: ${name}`));
+        return e.into ? t.line(`      Applied onto: ${e.into}`) : undefined;
       case "verify:start":
         t.line();
         return t.line(`${ok} Step 2/5: Verifying archive integrity...`);
@@ -75,6 +81,16 @@ export function restoreEventRenderer(t: Terminal): (e: RestoreEvent) => void {
             formatCount(e.lfsObjects)
           }`,
         );
+        if (e.forced.length) {
+          t.line(`      Moved with lease (tags or rewritten branches): ${e.forced.join(", ")}`);
+        }
+        if (e.keptDeleted.length) {
+          t.line(
+            `      ${t.style("yellow", "⚠")} Deleted at the source but kept on the target (use --prune): ${
+              e.keptDeleted.join(", ")
+            }`,
+          );
+        }
         return t.line(`      Duration: ${formatSeconds(e.ms)}`);
     }
   };
@@ -87,6 +103,17 @@ export function printRestoreSummary(t: Terminal, r: RestoreArchiveResult, logFil
   t.line();
   t.line("Summary:");
   t.line(`  Repository: ${r.repository}`);
+  if (r.chain) {
+    t.line(`  Archives applied: ${r.chain.length} (${r.manifest.type} state ${r.manifest.archive_id})`);
+  }
+  if (r.manifest.deleted_refs.length) {
+    t.line(`  Refs deleted by the last archive: ${r.manifest.deleted_refs.join(", ")}`);
+  }
+  if (r.manifest.shallow) {
+    t.line(
+      `  Shallow: last ${r.manifest.shallow.depth} commits only; servers that require full history refuse it`,
+    );
+  }
   t.line(`  Target: ${r.pushed?.target ?? "(not pushed)"}`);
   t.line();
   t.line("Timing:");

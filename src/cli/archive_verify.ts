@@ -7,9 +7,11 @@ import {
   describeSignature,
 } from "../archive/archive_signature.ts";
 import { verifyArchive, type VerifyReport } from "../archive/verify.ts";
+import { verifyChain } from "../archive/verify_chain.ts";
+import { volumeIndexPathFor } from "../archive/volumes.ts";
 import { UsageError, VerificationError } from "../errors.ts";
 import { globalsOf } from "./program.ts";
-import { openContext } from "./context.ts";
+import { type CommandContext, openContext } from "./context.ts";
 import { addTrustedKeyOptions, signatureCheckOptions, type TrustedKeyFlags } from "./signature_options.ts";
 import { formatBytes, formatSeconds, type Terminal } from "./terminal.ts";
 
@@ -63,14 +65,21 @@ export function registerArchiveVerify(archive: Command): void {
     .description(
       "check an archive in one streaming pass: signature, manifest, sizes, sha256, bundle, LFS (no git needed)",
     )
-    .argument("[archive]", "archive file (default: $ARCHIVE_PATH)");
+    .argument(
+      "[archives...]",
+      "archive file, or a chain in order: FULL INC1 INC2… (a split archive: its index or first volume; default: $ARCHIVE_PATH)",
+    );
   addTrustedKeyOptions(verify)
-    .action(async (file: string | undefined, flags: TrustedKeyFlags, cmd: Command) => {
+    .action(async (files: string[], flags: TrustedKeyFlags, cmd: Command) => {
       const ctx = openContext("verify", globalsOf(cmd));
-      const path = file ?? ctx.env.ARCHIVE_PATH;
-      if (!path) {
+      const given = files.length > 0 ? files : ctx.env.ARCHIVE_PATH ? [ctx.env.ARCHIVE_PATH] : [];
+      if (given.length === 0) {
         throw new UsageError("Cannot verify archive: no archive given. Pass ARCHIVE or set ARCHIVE_PATH");
       }
+      // A split archive is named by its index (where its signature sits), whichever file was given.
+      const paths = given.map((f) => volumeIndexPathFor(f) ?? f);
+      if (paths.length > 1) return await verifyChainCommand(ctx, paths, flags);
+      const path = paths[0];
       const log = ctx.logger.child("archive_verify");
       const t = ctx.terminal;
       const started = performance.now();
@@ -106,4 +115,51 @@ export function registerArchiveVerify(archive: Command): void {
         throw error;
       }
     });
+}
+
+/** `archive verify FULL INC1 INC2…`: the chain's order from the manifests, then every archive. */
+async function verifyChainCommand(
+  ctx: CommandContext,
+  paths: string[],
+  flags: TrustedKeyFlags,
+): Promise<void> {
+  const log = ctx.logger.child("archive_verify");
+  const t = ctx.terminal;
+  const started = performance.now();
+  t.line(`🔍 Verifying a chain of ${paths.length} archives`);
+  const signatures: ArchiveSignatureCheck[] = [];
+  try {
+    const chain = await verifyChain(paths, {
+      logger: log,
+      beforeArchive: async (path) => {
+        t.line(`   ${basename(path)}`);
+        signatures.push(await checkArchiveSignature(path, signatureCheckOptions(ctx, flags)));
+      },
+      onArchive: (report, i) => {
+        checkSignedManifest(signatures[i], { archive_id: report.archive_id }, paths[i]);
+        printVerifyChecks(t, { ...report, signature: signatures[i] });
+      },
+    });
+    const ok = t.style("green", "✓");
+    t.line(
+      `   ${ok} Chain is valid${
+        chain.complete ? "" : " (it starts with an incremental: its base was not given)"
+      }`,
+    );
+    chain.positions.forEach((p, i) => t.line(`      ${p}: ${basename(paths[i])}`));
+    log.info("Archive chain is valid", { archives: paths, status: "success" });
+    t.result({ ...chain, archives: chain.archives.map((r, i) => ({ ...r, signature: signatures[i] })) });
+  } catch (error) {
+    if (error instanceof VerificationError) {
+      printVerifyFailure(t, error, performance.now() - started);
+      t.result({
+        valid: false,
+        archives: paths,
+        error: error.message,
+        entry: error.entry,
+        exit_code: error.exitCode,
+      });
+    }
+    throw error;
+  }
 }

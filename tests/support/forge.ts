@@ -17,19 +17,21 @@ import { tempDir } from "./binary.ts";
 import { githubRoutes } from "./forge_github.ts";
 import { gitlabRoutes } from "./forge_gitlab.ts";
 
-/** One injected fault, consumed by the first request (REST or git) whose path matches. */
+/**
+ * One injected fault, consumed by the first request (REST or git) whose path matches `match` (and
+ * whose query string, e.g. `?service=git-receive-pack`, matches `query` when given).
+ * `hold` parks the request until `until` settles, calling `onHold` first: a test can then change a
+ * repository while a client is between two requests (a real race, without timing).
+ */
 export type ForgeFault =
-  | {
-    match: RegExp;
-    kind: "status";
-    status: number;
-    headers?: Record<string, string>;
-    body?: unknown;
-    times?: number;
-  }
-  | { match: RegExp; kind: "delay"; ms: number; times?: number }
-  | { match: RegExp; kind: "drop"; times?: number }
-  | { match: RegExp; kind: "hang"; times?: number };
+  & { match: RegExp; query?: RegExp; times?: number }
+  & (
+    | { kind: "status"; status: number; headers?: Record<string, string>; body?: unknown }
+    | { kind: "delay"; ms: number }
+    | { kind: "drop" }
+    | { kind: "hang" }
+    | { kind: "hold"; until: Promise<void>; onHold?: (entry: ForgeLogEntry) => void }
+  );
 
 /** What a logged request did, so tests can assert "touched nothing" and "fetched once". */
 export type ForgeOp = "api" | "advertise" | "ls-refs" | "fetch" | "push" | "lfs" | "other";
@@ -231,7 +233,7 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       if (entry.op === "other") classifyGit(entry, url, body, req);
-      const fault = takeFault(forge.faults, entry.path);
+      const fault = takeFault(forge.faults, entry.path, entry.query);
       entry.fault = fault?.kind;
       if (fault?.kind === "drop") return void req.socket.destroy();
       if (fault?.kind === "hang") return;
@@ -256,7 +258,10 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
         api(req, res, url, rawPath.slice(prefix.length), body, token);
       };
       if (fault?.kind === "delay") setTimeout(go, fault.ms);
-      else go();
+      else if (fault?.kind === "hold") {
+        fault.onHold?.(entry);
+        fault.until.then(go, go);
+      } else go();
     });
   });
 
@@ -393,8 +398,8 @@ function classifyGit(entry: ForgeLogEntry, url: URL, body: Buffer, req: Incoming
   void url;
 }
 
-function takeFault(faults: ForgeFault[], path: string): ForgeFault | undefined {
-  const i = faults.findIndex((f) => f.match.test(path));
+function takeFault(faults: ForgeFault[], path: string, query: string): ForgeFault | undefined {
+  const i = faults.findIndex((f) => f.match.test(path) && (!f.query || f.query.test(query)));
   if (i < 0) return undefined;
   const f = faults[i];
   const left = (f.times ?? 1) - 1;

@@ -129,10 +129,24 @@ function readStatus(pid: number): { name: string; hwm: number; anon: number } | 
   try {
     const s = readFileSync(`/proc/${pid}/status`, "utf8");
     const kb = (key: string) => Number(s.match(new RegExp(`^${key}:\\s+(\\d+)`, "m"))?.[1] ?? 0);
-    return { name: s.match(/^Name:\s+(.*)$/m)?.[1] ?? "?", hwm: kb("VmHWM"), anon: kb("RssAnon") };
+    let name = s.match(/^Name:\s+(.*)$/m)?.[1] ?? "?";
+    if (name === "git") {
+      name = `git ${gitSubcommand(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0"))}`;
+    }
+    return { name, hwm: kb("VmHWM"), anon: kb("RssAnon") };
   } catch {
     return null;
   }
+}
+
+/** `git [-c k=v] [-C dir] [--git-dir=…] <sub> …` → `<sub>`, so memory is attributed per git command. */
+function gitSubcommand(argv: string[]): string {
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-c" || a === "-C" || a === "--git-dir" || a === "--work-tree") i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return "?";
 }
 
 function descendants(root: number): number[] {

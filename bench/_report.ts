@@ -22,11 +22,15 @@ export interface Stats {
   cpu_seconds_median: number;
 }
 
-/** Baseline vs ours: `ratio` is ours/baseline of the median wall times. */
+/**
+ * Baseline vs ours: `ratio` is ours/baseline of the median wall times (what the targets use);
+ * `cpu_ratio` the same for CPU seconds (user+sys of the process tree), which a busy machine disturbs less.
+ */
 export interface Comparison {
   baseline: Stats | null;
   ours: Stats | null;
   ratio: number | null;
+  cpu_ratio: number | null;
 }
 
 /** One target check; `pass` null marks a figure shown for information only. */
@@ -74,7 +78,12 @@ function stats(samples: Sample[]): Stats | null {
 export function summarize(baseline: Sample[], ours: Sample[]): Comparison {
   const b = stats(baseline);
   const o = stats(ours);
-  return { baseline: b, ours: o, ratio: b && o ? round(o.median / b.median, 3) : null };
+  return {
+    baseline: b,
+    ours: o,
+    ratio: b && o ? round(o.median / b.median, 3) : null,
+    cpu_ratio: b && o ? round(o.cpu_seconds_median / b.cpu_seconds_median, 3) : null,
+  };
 }
 
 /** The target checks that the measured figures allow. */
@@ -108,10 +117,14 @@ export function verdicts(r: Results): Verdict[] {
   };
   rss("peak RSS create, repo-cloner process", r.memory ? r.memory.create.selfPeakKb / 1024 : undefined);
   rss("peak RSS verify, repo-cloner process", r.memory ? r.memory.verify.selfPeakKb / 1024 : undefined);
-  // The tree maximum includes git's children, whose RSS counts the pack files they mmap: information.
-  const info = (name: string, mib: number | undefined) => {
-    if (mib !== undefined) v.push({ name, value: round(mib), target: "(info)", pass: null });
+  // Information only: CPU-time ratios, and tree maxima that include git children (whose RSS counts mmapped packs).
+  const info = (name: string, value: number | undefined) => {
+    if (value !== undefined) v.push({ name, value: round(value, 3), target: "(info)", pass: null });
   };
+  if (r.create.cpu_ratio !== null) info("create CPU time / shell pipeline", r.create.cpu_ratio);
+  if (r.verify.cpu_ratio !== null) {
+    info("verify CPU throughput / sha256sum", round(1 / r.verify.cpu_ratio, 3));
+  }
   info("peak RSS create, largest process incl. git", r.create.ours?.max_rss_mib);
   info("peak RSS shell pipeline, largest process", r.create.baseline?.max_rss_mib);
   info("peak RSS verify, largest process", r.verify.ours?.max_rss_mib);

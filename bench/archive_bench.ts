@@ -4,7 +4,7 @@
  *
  *   deno run -A bench/archive_bench.ts [--smoke] [--runs 3] [--drop-caches] [--source url|path]
  *        [--binary dist/repo-cloner] [--commits N] [--random-mb M] [--incremental] [--no-memory] [--strict]
- *        [--no-sha-ni] [--label NAME]
+ *        [--no-sha-ni] [--label NAME] [--archive FILE (verify only)]
  *
  * Each comparison runs both sides in the same process, alternating (A B, B A, …), on the same source and
  * disk, and reports medians and ratios. Writes bench/out/results.json (results-<label>.json with --label,
@@ -38,6 +38,7 @@ const { values: opt } = parseArgs({
     strict: { type: "boolean", default: false },
     "no-sha-ni": { type: "boolean", default: false },
     label: { type: "string" },
+    archive: { type: "string" },
     out: { type: "string", default: join(root, "bench/out") },
   },
 });
@@ -93,7 +94,8 @@ log(
 // (a) create: shell pipeline vs ours, alternating; the last archive of ours is kept for verify.
 const shell: CreateRun[] = [];
 const ours: CreateRun[] = [];
-for (let i = 0; i < runs; i++) {
+// `--archive FILE` skips this part and compares verify on that archive only.
+for (let i = 0; i < (opt.archive ? 0 : runs); i++) {
   const order = i % 2 === 0 ? ["shell", "ours"] : ["ours", "shell"];
   for (const side of order) {
     settle(opt["drop-caches"]);
@@ -104,7 +106,7 @@ for (let i = 0; i < runs; i++) {
     if (r.code !== 0) log(`bench:   ${r.stderrTail.replaceAll("\n", "\nbench:   ")}`);
   }
 }
-const archive = ours.at(-1)?.archive ?? null;
+const archive = opt.archive ? resolve(opt.archive) : ours.at(-1)?.archive ?? null;
 
 // (b) verify: sha256sum vs ours on our archive, alternating.
 const sha: Sample[] = [];
@@ -126,7 +128,7 @@ if (archive) {
 // (c) memory attribution (untimed: polling /proc costs CPU): our process alone vs the git children,
 // and the shell pipeline's processes for comparison.
 let memory: Results["memory"] = null;
-if (!opt["no-memory"] && !smoke && archive) {
+if (!opt["no-memory"] && !smoke && archive && !opt.archive) {
   const dir = join(work, "memory");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, "out"), { recursive: true });
@@ -194,5 +196,6 @@ writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
 console.log(table);
 console.log(`results: ${file}`);
 const failedRuns = [...shell, ...ours, ...sha, ...verify].some((s) => s.code !== 0) || !archive ||
+  (!opt.archive && ours.length === 0) ||
   (opt.incremental && (!incremental || "failed" in incremental));
 process.exitCode = failedRuns ? 1 : opt.strict && results.verdicts?.some((v) => v.pass === false) ? 1 : 0;

@@ -20,7 +20,7 @@ Deno.test("binary: archive create reads SOURCE_REPO_URL, ARCHIVE_OUTPUT_PATH and
   });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /Skipped \(turned off: --no-dependencies or INCLUDE_DEPENDENCIES=false\)/);
-  assert.equal(readdirSync(join(cwd, "from-env")).length, 1);
+  assert.equal(readdirSync(join(cwd, "from-env")).filter((n) => n.endsWith(".tar.gz")).length, 1);
 });
 
 Deno.test("binary: archive create precedence is flag, then environment, then config file", async () => {
@@ -30,7 +30,7 @@ Deno.test("binary: archive create precedence is flag, then environment, then con
   const fromConfig = await runBinary(["--config", "c.yml", "archive", "create", fx.dir], { cwd });
   assert.equal(fromConfig.code, 0, fromConfig.stderr);
   assert.match(fromConfig.stdout, /Skipped \(turned off/);
-  assert.equal(readdirSync(join(cwd, "from-config")).length, 1);
+  assert.equal(readdirSync(join(cwd, "from-config")).filter((n) => n.endsWith(".tar.gz")).length, 1);
 
   const fromEnv = await runBinary(["--config", "c.yml", "archive", "create", fx.dir], {
     cwd,
@@ -38,7 +38,7 @@ Deno.test("binary: archive create precedence is flag, then environment, then con
   });
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.doesNotMatch(fromEnv.stdout, /Skipped \(turned off/);
-  assert.equal(readdirSync(join(cwd, "from-env")).length, 1);
+  assert.equal(readdirSync(join(cwd, "from-env")).filter((n) => n.endsWith(".tar.gz")).length, 1);
 
   const fromFlag = await runBinary(
     ["--config", "c.yml", "archive", "create", fx.dir, "--output", "from-flag", "--no-dependencies"],
@@ -46,7 +46,7 @@ Deno.test("binary: archive create precedence is flag, then environment, then con
   );
   assert.equal(fromFlag.code, 0, fromFlag.stderr);
   assert.match(fromFlag.stdout, /Skipped \(turned off/);
-  assert.equal(readdirSync(join(cwd, "from-flag")).length, 1);
+  assert.equal(readdirSync(join(cwd, "from-flag")).filter((n) => n.endsWith(".tar.gz")).length, 1);
 });
 
 Deno.test("binary: archive create --json prints one result object on stdout", async () => {

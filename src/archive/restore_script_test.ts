@@ -117,7 +117,7 @@ Deno.test("restore.sh refuses a damaged or padded archive before cloning", async
     ["an unlisted extra file", (root) => {
       mkdirSync(join(root, "dependencies"));
       writeFileSync(join(root, "dependencies", "evil.sh"), "echo pwned\n");
-    }, /holds 5 files but manifest.json lists 4/],
+    }, /holds 7 files but manifest.json lists 6/], // review.json and sbom.cdx.json are entries too
     ["an edited manifest", (root) => {
       const f = join(root, "manifest.json");
       writeFileSync(f, readFileSync(f, "utf8").replace('"type": "full"', '"type": "FULL"'));

@@ -6,6 +6,7 @@
  * watch the signal can still be stopped.
  */
 import { InterruptedError } from "../errors.ts";
+import { killAllGit } from "../git/git.ts";
 
 /** A scope for one command run. */
 export interface InterruptScope {
@@ -46,6 +47,7 @@ export function interruptScope(): InterruptScope {
       }
       interrupted = new InterruptedError(sig);
       controller.abort(interrupted);
+      killAllGit(); // also the ones started without the signal
     };
     handlers.set(sig, handler);
     process.on(sig, handler);

@@ -25,3 +25,21 @@ Deno.test("classifyGitFailure() keeps auth, transient and plain failures apart",
   const plain = classifyGitFailure("git fetch", 128, "fatal: couldn't find remote ref nope");
   assert.ok(plain instanceof GitError && !(plain instanceof VerificationError));
 });
+
+Deno.test("classifyGitFailure() names curl's low-speed abort and a full disk", () => {
+  const slow = classifyGitFailure(
+    "git clone --bare",
+    128,
+    "error: RPC failed; curl 28 Operation too slow. Less than 1000 bytes/sec transferred the last 2 seconds\n" +
+      "fatal: expected flush after ref listing",
+  );
+  assert.ok(slow instanceof TransientError);
+  assert.match(slow.message, /^Transient network error: error: RPC failed; curl 28 Operation too slow/);
+  const full = classifyGitFailure(
+    "git clone --bare",
+    128,
+    "fatal: write error: No space left on device\nfatal: fetch-pack: invalid index-pack output",
+  );
+  assert.equal(full.errorType, "DiskFull");
+  assert.match(full.message, /no space left on the device \(fatal: write error: No space left on device\)/);
+});

@@ -123,6 +123,9 @@ export function spawnGit(args: string[], options: GitOptions = {}): ChildProcess
     detached: true,
     stdio: [options.input === undefined ? "ignore" : "pipe", options.stdoutFd ?? "pipe", "pipe"],
   });
+  live.add(child);
+  child.once("close", () => live.delete(child));
+  child.once("error", () => live.delete(child));
   // A signal that fired before this spawn never fires again: kill at once, or on abort.
   const signal = options.signal;
   if (signal?.aborted) killTree(child);
@@ -132,6 +135,19 @@ export function spawnGit(args: string[], options: GitOptions = {}): ChildProcess
     child.once("close", () => signal.removeEventListener("abort", onAbort));
   }
   return child;
+}
+
+/** git children still running, so an interrupt can stop every one of them. */
+const live = new Set<ChildProcess>();
+
+/**
+ * Kills the process group of every git child still running (SIGINT/SIGTERM handling: operations that
+ * were not handed the abort signal must not keep a git running after we leave). Returns how many.
+ */
+export function killAllGit(signal: NodeJS.Signals = "SIGKILL"): number {
+  const n = live.size;
+  for (const child of live) killTree(child, signal);
+  return n;
 }
 
 /** Kills a detached child's whole process group. */
@@ -233,6 +249,14 @@ const TRANSIENT_PATTERNS = [
 /** Lines git prints when `transfer.fsckObjects` (or fsck) refuses objects: hostile or damaged content. */
 const FSCK_LINE = /^(error|fatal|warning): .*(object [0-9a-f]{40,64}: [a-zA-Z]+:|fsck error)/;
 
+const DISK_FULL = /No space left on device|Disk quota exceeded/i;
+
+/** The first stderr line matching one of `patterns`, trimmed and redacted. */
+function telling(stderr: string, patterns: RegExp[]): string | undefined {
+  const line = stderr.split("\n").map((l) => l.trim()).find((l) => patterns.some((p) => p.test(l)));
+  return line === undefined ? undefined : redactor.redact(line);
+}
+
 /** Maps a failed git's stderr to the error class callers act on. */
 export function classifyGitFailure(command: string, code: number, stderr: string): RepoClonerError {
   const base = new GitError(command, code, stderr);
@@ -246,6 +270,13 @@ export function classifyGitFailure(command: string, code: number, stderr: string
       { cause: base },
     );
   }
+  const disk = telling(stderr, [DISK_FULL]);
+  if (disk) {
+    return new RepoClonerError(
+      `Cannot run "${command}": no space left on the device (${disk}). Free some space or choose another directory`,
+      { cause: base, errorType: "DiskFull" },
+    );
+  }
   if (AUTH_PATTERNS.some((p) => p.test(stderr))) {
     return new AuthError(
       `Cannot authenticate: the server rejected the token for "${command}" (${
@@ -256,7 +287,9 @@ export function classifyGitFailure(command: string, code: number, stderr: string
     );
   }
   if (TRANSIENT_PATTERNS.some((p) => p.test(stderr))) {
-    return new TransientError(`Transient network error: ${base.stderr.split("\n").pop()}`, { cause: base });
+    // Name the line that says what happened (curl's "Operation too slow"), not git's last words.
+    const line = telling(stderr, TRANSIENT_PATTERNS) ?? base.stderr.split("\n").pop();
+    return new TransientError(`Transient network error: ${line}`, { cause: base });
   }
   return base;
 }

@@ -19,7 +19,8 @@ import { formatBytes, formatSeconds, type Terminal } from "./terminal.ts";
  * Prints the spec's check list for a valid archive, indented under a step heading:
  * `✓ Archive is valid`, `Manifest: ✓`, `Git bundle: ✓`, `LFS objects: ✓ (N files)`, dependencies,
  * restore scripts, duration. Shared with `archive restore` (its step 2) and `archive create` (step 5).
- * With `report.signature`, a `Signature: ✓ (key <id>, seq <n>)` line (or why it was not checked) comes first.
+ * With `report.signature`, a `Signature: ✓ (key <id>, seq <n>)` line (or why it was not checked) comes first;
+ * none for an unsigned archive when no trusted key is configured (signing not in use).
  */
 export function printVerifyChecks(
   terminal: Terminal,
@@ -29,7 +30,7 @@ export function printVerifyChecks(
   const c = report.checks;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   terminal.line(`   ${ok} Archive is valid`);
-  if (report.signature) {
+  if (report.signature && (report.signature.status !== "unsigned" || report.signature.note)) {
     const verified = report.signature.status === "verified";
     const mark = verified ? ok : terminal.style("yellow", "⚠");
     terminal.line(`      Signature: ${mark} ${describeSignature(report.signature)}`);

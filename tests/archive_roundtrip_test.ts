@@ -103,8 +103,9 @@ function getArchive() {
     );
     const ms = performance.now() - t;
     assert.equal(run.code, 0, run.stdout + run.stderr);
-    const names = readdirSync(out);
-    assert.equal(names.length, 1, names.join(", "));
+    const names = readdirSync(out).filter((n) => n.endsWith(".tar.gz"));
+    assert.equal(names.length, 1, readdirSync(out).join(", "));
+    assert.ok(existsSync(join(out, `${names[0]}.report.html`)), "the review report beside the archive");
     return { archive: join(out, names[0]), run, ms, log, usb };
   })();
   return created;

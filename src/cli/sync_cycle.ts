@@ -25,7 +25,11 @@ export async function runSyncCycle(
   settings: SyncSettings,
   options: SyncCycleOptions,
 ): Promise<SyncOutcome> {
-  const view = new SyncView(ctx.terminal, { dryRun: settings.dryRun, maxRetries: settings.maxRetries });
+  const view = new SyncView(ctx.terminal, {
+    dryRun: settings.dryRun,
+    maxRetries: settings.maxRetries,
+    bidirectional: settings.bidirectional !== undefined,
+  });
   view.header({
     sessionId: ctx.sessionId,
     sourceType: settings.sources[0].type,

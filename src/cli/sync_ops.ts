@@ -63,7 +63,11 @@ export function openSyncOps(ctx: CommandContext, options: SyncOpsOptions = {}): 
           commits: r.commits_synced,
           branches: r.branches_synced,
           retries: r.retries,
-          conflicts: r.targets.reduce((n, t) => n + t.diverged.length, 0),
+          // Bidirectional: every conflict detected, resolved by a strategy or not; one-way: diverged refs.
+          conflicts: r.targets.reduce(
+            (n, t) => n + (t.bidirectional?.conflicts.length ?? t.diverged.length),
+            0,
+          ),
         });
       }
       publisher.metrics.recordRun(runStatus(result, error));

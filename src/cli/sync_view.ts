@@ -1,6 +1,7 @@
 import type { SyncEvents } from "../sync/engine.ts";
 import type { SyncSettings } from "../sync/settings.ts";
 import type { RepoSyncResult, SyncRunResult } from "../sync/types.ts";
+import { bidiRepoLines } from "./bidi_view.ts";
 import { formatCount, formatDuration, formatSeconds, type Terminal } from "./terminal.ts";
 
 const FORGE: Record<string, string> = { github: "GitHub", gitlab: "GitLab", git: "Git", s3: "S3" };
@@ -20,10 +21,16 @@ export class SyncView {
   #total = 0;
   #dryRun: boolean;
   #maxRetries: number;
+  #bidirectional: boolean;
 
-  constructor(readonly terminal: Terminal, options: { dryRun?: boolean; maxRetries?: number } = {}) {
+  /** `bidirectional`: `sync.mode: bidirectional` (header with ↔, the spec's conflict lines). Default false. */
+  constructor(
+    readonly terminal: Terminal,
+    options: { dryRun?: boolean; maxRetries?: number; bidirectional?: boolean } = {},
+  ) {
     this.#dryRun = options.dryRun ?? false;
     this.#maxRetries = options.maxRetries ?? 3;
+    this.#bidirectional = options.bidirectional ?? false;
   }
 
   /** `🚀 Starting GitLab → GitHub Synchronization` and the session lines. */
@@ -32,9 +39,9 @@ export class SyncView {
   ) {
     const t = this.terminal;
     t.line(
-      `🚀 Starting ${FORGE[e.sourceType] ?? e.sourceType} → ${
+      `🚀 Starting ${FORGE[e.sourceType] ?? e.sourceType} ${this.#bidirectional ? "↔" : "→"} ${
         FORGE[e.targetType] ?? e.targetType
-      } Synchronization`,
+      } ${this.#bidirectional ? "Bidirectional " : ""}Synchronization`,
     );
     t.line(`   Session ID: ${e.sessionId}`);
     t.line(`   Source: ${e.sources.join(", ")}`);
@@ -68,7 +75,13 @@ export class SyncView {
           `   ${this.#prefix(e.repository)} ${this.terminal.style("yellow", "⚠")} ${e.reason} (retrying...)`,
         );
       },
-      completed: (r) => this.terminal.line(`   ${this.#prefix(r.repository)} ${this.#outcome(r)}`),
+      completed: (r) => {
+        const bidi = r.status !== "failure" ? r.targets[0]?.bidirectional : undefined;
+        if (!bidi) return this.terminal.line(`   ${this.#prefix(r.repository)} ${this.#outcome(r)}`);
+        this.#prefix(r.repository);
+        const style = (name: "green" | "yellow" | "red", text: string) => this.terminal.style(name, text);
+        for (const l of bidiRepoLines(r, bidi, { dryRun: this.#dryRun, style })) this.terminal.line(l);
+      },
     };
   }
 
@@ -112,7 +125,11 @@ export class SyncView {
     t.line(`  Successful: ${formatCount(result.successful)}`);
     t.line(`  Failed: ${result.failed}${result.failed ? ` (${result.failed_repositories.join(", ")})` : ""}`);
     if (result.diverged) {
-      t.line(`  Diverged: ${result.diverged} (${result.diverged_repositories.join(", ")})`);
+      t.line(
+        `  ${this.#bidirectional ? "With conflicts" : "Diverged"}: ${result.diverged} (${
+          result.diverged_repositories.join(", ")
+        })`,
+      );
     }
     if (result.not_started.length) {
       t.line(

@@ -6,7 +6,8 @@ import { discoverJobs, type SourceHandle } from "./discover.ts";
 import { assertTargetsAreNotSources } from "./endpoints_check.ts";
 import { MirrorCache } from "./mirror.ts";
 import { runPool } from "./pool.ts";
-import { type RepoJob, syncRepositoryOnce } from "./repo_sync.ts";
+import { type RepoJob, type RepoSyncContext, syncRepositoryOnce } from "./repo_sync.ts";
+import { syncBidirectionalOnce } from "./bidirectional.ts";
 import { faultDetail, shortReason } from "./reason.ts";
 import { withRetry } from "./retry.ts";
 import type { SyncSettings } from "./settings.ts";
@@ -136,6 +137,8 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
       events,
       gitLog,
       engineLog,
+      bidiLog: logger.child("bidirectional"),
+      sessionId: logger.sessionId,
       signal: options.signal,
     });
     if (r.authError && !authError) authError = r.authError;
@@ -179,6 +182,9 @@ interface SyncOneContext {
   events: SyncEvents;
   gitLog: ReturnType<Logger["child"]>;
   engineLog: ReturnType<Logger["child"]>;
+  /** Conflict, backup and state events of a bidirectional sync (`repo_cloner.bidirectional`). */
+  bidiLog: ReturnType<Logger["child"]>;
+  sessionId: string;
   signal?: AbortSignal;
 }
 
@@ -206,15 +212,24 @@ async function syncOne(
   };
   try {
     const attempt = await withRetry(
-      () =>
-        syncRepositoryOnce(job, {
+      () => {
+        const once: RepoSyncContext = {
           targets: ctx.targets,
           cache: ctx.cache,
           dryRun: settings.dryRun,
           deadline: Date.now() + settings.timeoutMs,
           logger: ctx.gitLog,
           signal: ctx.signal,
-        }),
+        };
+        if (!settings.bidirectional) return syncRepositoryOnce(job, once);
+        return syncBidirectionalOnce(job, {
+          ...once,
+          bidi: settings.bidirectional,
+          sides: { source: FORGE[settings.sources[0].type], target: FORGE[settings.targets[0].type] },
+          events: ctx.bidiLog,
+          sessionId: ctx.sessionId,
+        });
+      },
       {
         signal: ctx.signal,
         maxRetries: settings.maxRetries,

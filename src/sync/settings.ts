@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import type { ConfigFile } from "../config/schema.ts";
 import { syncConfigFromEnv } from "../config/sync_env.ts";
 import { UsageError } from "../errors.ts";
+import { type BidiSettings, resolveBidiSettings } from "./bidi_settings.ts";
 import { defaultCacheDir } from "./mirror.ts";
 import { parseShard, type Shard } from "./shard.ts";
 
@@ -49,6 +50,8 @@ export interface SyncSettings {
   shard?: Shard;
   cacheDir: string;
   overrides: RepoOverride[];
+  /** Set when `sync.mode` is `bidirectional`: strategy, propagate_deletes, state dir. */
+  bidirectional?: BidiSettings;
 }
 
 /** Command-line flags of `sync`. */
@@ -198,6 +201,7 @@ export function resolveSyncSettings(
     }
   }
   const c = config.concurrency ?? {};
+  const bidirectional = resolveBidiSettings(config, { env: options.env, sources: sources.length, targets });
   return {
     sources,
     targets,
@@ -214,6 +218,7 @@ export function resolveSyncSettings(
       exclude: r.exclude ?? false,
       shallowCloneDepth: r.shallow_clone_depth,
     })),
+    bidirectional,
   };
 }
 

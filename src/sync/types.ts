@@ -1,3 +1,4 @@
+import type { BidiOutcome } from "./bidi_outcome.ts";
 import type { RefPlanEntry } from "./plan.ts";
 
 /** Outcome of one repository on one target. */
@@ -24,6 +25,11 @@ export interface TargetOutcome {
   diverged: string[];
   /** Per-ref plan (always filled in a dry run; otherwise only the refs that changed or diverged). */
   plan: RefPlanEntry[];
+  /**
+   * `sync.mode: bidirectional` only: per-ref plan, conflicts and their resolution, what moved each way,
+   * how the state was found. `diverged` then lists the conflicts still unresolved after the run.
+   */
+  bidirectional?: BidiOutcome;
 }
 
 /** Result of one repository, the object logs, metrics and alerts consume. */

@@ -95,7 +95,11 @@ export async function startSyncFixture(
           env: opts.env ?? {},
           flags: { cacheDir, ...(opts.flags ?? {}) },
         });
-        const view = new SyncView(terminal, { dryRun: settings.dryRun, maxRetries: settings.maxRetries });
+        const view = new SyncView(terminal, {
+          dryRun: settings.dryRun,
+          maxRetries: settings.maxRetries,
+          bidirectional: settings.bidirectional !== undefined,
+        });
         view.header({
           sessionId: logger.sessionId,
           sourceType: settings.sources[0].type,

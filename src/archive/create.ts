@@ -205,6 +205,12 @@ export async function createArchive(
       branches_synced: cloned.branches,
       tags: cloned.tags,
       lfs_objects: cloned.lfs.length,
+      ...(base
+        ? {
+          // Base tips the source no longer has (force-pushed, deleted) cannot be excluded from the bundle.
+          base_tips_unknown: new Set(Object.values(base.manifest.refs)).size - cloned.knownBaseTips.length,
+        }
+        : {}),
       duration_seconds: timings.clone / 1000,
     });
     emit({
@@ -243,6 +249,7 @@ export async function createArchive(
       url: repo.recordedUrl,
       createdAt: started,
       dependencies: deps,
+      base: base && { archiveId: base.manifest.archive_id, refs: base.manifest.refs },
       logger: log.root.child("report"),
       signal: options.signal,
     });

@@ -30,7 +30,7 @@ export function renderReportHtml(model: ReportModel): string {
       section("Largest files", largestFiles(r)),
       section("Binary files", binaryFiles(r)),
       section("LFS objects", lfsSection(r)),
-      section("Dependencies", dependenciesSection(r)),
+      section("Dependencies", dependenciesSection(r, new Set(m.inherited_dependency_files))),
     );
   }
   parts.push(
@@ -110,7 +110,12 @@ function archiveFacts(model: ReportModel): string {
     "Contents",
     `${num(Object.keys(m.refs).length)} refs, bundle ${m.bundle.empty ? "empty" : bytes(m.bundle.size)}` +
     (m.bundle.prerequisites ? `, ${num(m.bundle.prerequisites)} prerequisite commits` : "") +
-    `, ${num(m.files)} entries, ${bytes(m.content_bytes)} unpacked`,
+    `, ${num(m.files)} entries, ${bytes(m.content_bytes)} unpacked` +
+    (m.inherited_dependency_files.length || m.inherited_lfs_objects
+      ? `; inherited from the base chain: ${num(m.inherited_dependency_files.length)} dependency files, ${
+        num(m.inherited_lfs_objects)
+      } LFS objects`
+      : ""),
   ]);
   return facts(rows);
 }
@@ -222,7 +227,7 @@ function lfsSection(r: ReviewData): string {
     table(["OID (sha256)", "Size"], l.largest.map((o) => [code(o.oid), bytes(o.size)]), { numeric: [1] });
 }
 
-function dependenciesSection(r: ReviewData): string {
+function dependenciesSection(r: ReviewData, inherited: Set<string>): string {
   const d = r.dependencies;
   if (!d.ecosystems.length) return `<p class="muted">No dependency step was recorded.</p>`;
   const eco = table(
@@ -249,7 +254,11 @@ function dependenciesSection(r: ReviewData): string {
         }</span>`,
       }
       : "no",
-    { html: `<code>${esc(p.filename)}</code><br><code class="muted">sha256 ${esc(p.sha256)}</code>` },
+    {
+      html: `<code>${esc(p.filename)}</code><br><code class="muted">sha256 ${esc(p.sha256)}</code>${
+        inherited.has(p.filename) ? `<br>${badge("inherited: carried by the base chain", "info").html}` : ""
+      }`,
+    },
     bytes(p.size),
   ]);
   return eco + table(

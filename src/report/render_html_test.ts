@@ -27,8 +27,7 @@ function manifest(): Manifest {
     dependencies: {},
     files: [{ path: "repo.bundle", sha256: "c".repeat(64), size: 1234 }],
   });
-  // The renderer reads base.archive_id and base.sha256 only; the base's other fields (issue 7) vary.
-  const base = { archive_id: "base-0001", sha256: "d".repeat(64) } as unknown as Manifest["base"];
+  const base = { archive_id: "base-0001", sha256: "d".repeat(64), refs_sha256: "e".repeat(64) };
   return { ...full, type: "incremental", base, deleted_refs: ["refs/tags/old"] };
 }
 
@@ -136,7 +135,12 @@ Deno.test("renderReportHtml() escapes every repository value: only our own tags 
 });
 
 Deno.test("renderReportHtml() shows old → new, the range, warnings, the archive hash and the packages", () => {
-  const model = buildReportModel(manifest(), {
+  const m = manifest();
+  const inherited = { path: "dependencies/nodejs/npm-cache/x", sha256: "1".repeat(64), size: 3 };
+  m.dependencies = {
+    nodejs: { status: "included", packages: 1, files: [], projects: ["."], inherited: [inherited] },
+  };
+  const model = buildReportModel(m, {
     review: review(),
     archive: { name: "app.tar.gz", sha256: "9".repeat(64), size: 2048, verified: true },
     signature: { status: "unsigned", file: "app.tar.gz.minisig" },
@@ -161,6 +165,11 @@ Deno.test("renderReportHtml() shows old → new, the range, warnings, the archiv
   assert.match(html, /<strong>6 warnings<\/strong>/);
   assert.ok(html.includes(`sha256 ${"1".repeat(64)}</code>`), "package sha256");
   assert.ok(html.includes("base-0001"));
+  assert.ok(
+    html.includes("inherited: carried by the base chain"),
+    "a package the base chain carries is marked",
+  );
+  assert.match(html, /inherited from the base chain: 1 dependency files, 0 LFS objects/);
 });
 
 Deno.test("buildReportModel() for a signed, verified archive without review data warns only about the missing data", () => {

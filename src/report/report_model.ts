@@ -63,6 +63,12 @@ export interface ReportModel {
     bundle: { size: number; empty: boolean; prerequisites: number };
     files: number;
     content_bytes: number;
+    /**
+     * Incremental: dependency files left out because the base chain already carries them (same path
+     * and sha256), and the number of LFS objects likewise inherited. Empty/0 for a full archive.
+     */
+    inherited_dependency_files: string[];
+    inherited_lfs_objects: number;
   };
   /** review.json from the archive; null for archives made before it existed. */
   review: ReviewData | null;
@@ -149,6 +155,10 @@ export function buildReportModel(
       },
       files: manifest.files.length + 1,
       content_bytes: manifest.files.reduce((n, f) => n + f.size, 0),
+      inherited_dependency_files: Object.values(manifest.dependencies).flatMap((d) =>
+        (d.inherited ?? []).map((f) => f.path)
+      ).sort(),
+      inherited_lfs_objects: manifest.lfs.inherited?.length ?? 0,
     },
     review,
     warnings,

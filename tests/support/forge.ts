@@ -21,7 +21,8 @@ import { gitlabRoutes } from "./forge_gitlab.ts";
  * One injected fault, consumed by the first request (REST or git) whose path matches `match` (and
  * whose query string, e.g. `?service=git-receive-pack`, matches `query` when given).
  * `hold` parks the request until `until` settles, calling `onHold` first: a test can then change a
- * repository while a client is between two requests (a real race, without timing).
+ * repository while a client is between two requests (a real race, without timing). When `until`
+ * rejects, the connection is dropped instead of served (the client's request never happens).
  */
 export type ForgeFault =
   & { match: RegExp; query?: RegExp; times?: number }
@@ -260,7 +261,7 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
       if (fault?.kind === "delay") setTimeout(go, fault.ms);
       else if (fault?.kind === "hold") {
         fault.onHold?.(entry);
-        fault.until.then(go, go);
+        fault.until.then(go, () => req.socket.destroy());
       } else go();
     });
   });

@@ -65,7 +65,7 @@ export class SizeLimitReached extends ArchiveError {
 export function archiveTooLarge(info: { name: string; limit: number; detail: string }): ArchiveError {
   return new ArchiveError(
     `Archive creation failed: ArchiveError: Archive size exceeds limit: the archive of "${info.name}" ` +
-      `${info.detail}, over archive.max_size (--max-size) ${formatSize(info.limit)}. ` +
+      `${info.detail}. archive.max_size (--max-size) is ${formatSize(info.limit)}. ` +
       "Nothing was written. To carry it: create an incremental archive (--type incremental --base PREVIOUS), " +
       "cut the history (--depth N, or repositories[].shallow_clone_depth), or, when the limit is your " +
       "media's file size, write split volumes instead (--split-size 4G) and drop max_size",

@@ -78,7 +78,9 @@ export async function writeArchive(
       ? archiveTooLarge({
         name: options.repository,
         limit: e.limit,
-        detail: `passed ${formatSize(e.limit)} while being written`,
+        detail: `grew past the limit while being written (${
+          formatSize(options.entries.reduce((n, x) => n + ("size" in x ? x.size : x.content.length), 0))
+        } uncompressed in all)`,
       })
       : e;
   if (options.splitBytes !== undefined) {

@@ -29,10 +29,13 @@ export function bidiRepoLines(
   if (b.state.status === "corrupt" || b.state.status === "other-pair") {
     out.push(`${style("yellow", "⚠")} ${r.repository}: ${b.state.message}`);
   }
-  if (options.dryRun) return [...out, ...planLines(r.repository, b)];
-  for (const c of b.conflicts) out.push(...conflictLines(r.repository, b, c, false));
-  if (b.conflicts.length === 0) out.push(`${style("green", "✓")} ${r.repository}: No conflicts detected`);
-  out.push(...movedLines(b));
+  if (options.dryRun) out.push(...planLines(r.repository, b));
+  else {
+    for (const c of b.conflicts) out.push(...conflictLines(r.repository, b, c, false));
+    if (b.conflicts.length === 0) out.push(`${style("green", "✓")} ${r.repository}: No conflicts detected`);
+    out.push(...movedLines(b));
+  }
+  if (b.state.status === "missing") out.push(`  ${b.state.message}`);
   return out;
 }
 

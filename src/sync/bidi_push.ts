@@ -70,3 +70,33 @@ export async function pushWithLease(
   }
   return result;
 }
+
+/**
+ * The refs under `prefix` on a remote (`git ls-remote <url> <prefix>*`), e.g. the backup refs that
+ * already exist, so a new backup never reuses a name.
+ */
+export async function listRefsUnder(
+  url: string,
+  prefix: string,
+  options: LeasedPushOptions,
+): Promise<Set<string>> {
+  const r = await git(["ls-remote", "--", url, `${prefix}*`], {
+    cwd: options.cwd,
+    auth: options.auth,
+    timeoutMs: options.timeoutMs,
+    logger: options.logger,
+    signal: options.signal,
+  });
+  return new Set(
+    r.stdout.split("\n").map((l) => l.split("\t")[1]).filter((ref): ref is string =>
+      ref?.startsWith(prefix) === true
+    ),
+  );
+}
+
+/** `name`, or `name-2`, `name-3`… the first not in `taken` (two backups of one branch in one second). */
+export function freeRefName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name;
+  for (let i = 2; i < 1000; i++) if (!taken.has(`${name}-${i}`)) return `${name}-${i}`;
+  throw new RangeError(`Cannot name a backup ref: "${name}" and its 998 variants are taken`);
+}

@@ -5,8 +5,8 @@ import type { ModuleLogger } from "../log/logger.ts";
 import { BidiCache } from "./bidi_cache.ts";
 import { type BidiOutcome, noCounts, type ReportedConflict, type SideCounts } from "./bidi_outcome.ts";
 import { ancestryQuestions, planBidirectional, type Side } from "./bidi_plan.ts";
-import { pushWithLease } from "./bidi_push.ts";
-import { backupStamp, type RefUpdate, resolveBidiPlan } from "./bidi_resolve.ts";
+import { freeRefName, listRefsUnder, pushWithLease } from "./bidi_push.ts";
+import { BACKUP_PREFIX, backupStamp, type RefUpdate, resolveBidiPlan } from "./bidi_resolve.ts";
 import type { BidiSettings } from "./bidi_settings.ts";
 import { bidiStatePath, loadBidiState, nextBidiState, saveBidiState } from "./bidi_state.ts";
 import { type RefMap, sameRefs, shortRef } from "./refs.ts";
@@ -187,6 +187,17 @@ export async function syncBidirectionalOnce(job: RepoJob, ctx: BidiSyncContext):
         const backups = ups.filter((u) => u.backup);
         const saved = new Set<string>();
         if (backups.length > 0) {
+          const taken = await listRefsUnder(url, BACKUP_PREFIX, { cwd: cache.dir, ...opts(auth) }).catch(
+            (e) => {
+              throw withWho(e, who);
+            },
+          );
+          for (const u of backups) {
+            u.backup!.ref = freeRefName(u.backup!.ref, taken);
+            taken.add(u.backup!.ref);
+            const c = resolution.conflicts.find((x) => x.ref === u.ref);
+            if (c?.backup) c.backup.ref = u.backup!.ref;
+          }
           const r = await push(backups.map((u) => ({ ref: u.backup!.ref, sha: u.backup!.sha })));
           r.done.forEach((ref) => saved.add(ref));
           for (const x of r.rejected) {

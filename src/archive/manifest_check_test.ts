@@ -112,8 +112,75 @@ Deno.test("parseManifest() refuses inconsistent manifests", async (t) => {
     ["bad ref name", edited((m) => (m.refs["refs/heads/a..b"] = m.source.head!)), /invalid ref name/],
     ["HEAD in refs", edited((m) => (m.refs["HEAD"] = m.source.head!)), /invalid ref name "HEAD"/],
     ["mixed oid lengths", edited((m) => (m.refs["refs/heads/x"] = "a".repeat(64))), /mixes sha1 and sha256/],
+    [
+      "full with deleted refs",
+      edited((m) => m.deleted_refs.push("refs/heads/gone")),
+      /full archive with deleted or inherited/,
+    ],
+    [
+      "full with inherited LFS",
+      edited((m) => m.lfs.inherited.push({ oid: "c".repeat(64), size: 1 })),
+      /full archive with deleted or inherited/,
+    ],
+    [
+      "deleted ref still listed",
+      edited((m) => {
+        toIncremental(m);
+        m.deleted_refs.push(Object.keys(m.refs)[0]);
+      }),
+      /as both a ref and deleted/,
+    ],
+    [
+      "LFS object carried and inherited",
+      edited((m) => {
+        toIncremental(m);
+        m.lfs.inherited.push({ ...m.lfs.objects[0] });
+      }),
+      /twice \(carried or inherited\)/,
+    ],
+    [
+      "inherited dependency file also carried",
+      edited((m) => {
+        toIncremental(m);
+        const f = m.files.find((f) => f.path.startsWith("dependencies/python/"))!;
+        m.dependencies.python.inherited.push({ ...f });
+      }),
+      /as both carried and inherited/,
+    ],
+    [
+      "inherited dependency file of no ecosystem list",
+      edited((m) => {
+        toIncremental(m);
+        m.dependencies.python.inherited.push({ path: "dependencies/python/x.whl", sha256: lfsOid, size: 1 });
+      }),
+      /outside the python dependency files/,
+    ],
+    [
+      "shallow boundary twice",
+      edited((m) => (m.shallow = { depth: 1, commits: [m.source.head!, m.source.head!] })),
+      /shallow boundary commit twice/,
+    ],
   ];
   for (const [name, bytes, re] of cases) await t.step(name, () => refuses(bytes, re));
+});
+
+function toIncremental(m: Manifest): void {
+  m.type = "incremental";
+  m.base = { archive_id: "abcdef01", sha256: "1".repeat(64), refs_sha256: "2".repeat(64) };
+}
+
+Deno.test("parseManifest() accepts an incremental's inherited files and a shallow boundary", () => {
+  const m = parseManifest(edited((m) => {
+    toIncremental(m);
+    const f = m.files.find((f) => f.path.startsWith("dependencies/python/"))!;
+    m.files = m.files.filter((x) => x !== f);
+    m.dependencies.python.inherited.push(f);
+    m.lfs.inherited.push({ oid: "c".repeat(64), size: 9 });
+    m.deleted_refs.push("refs/heads/gone");
+    m.shallow = { depth: 3, commits: [m.source.head!] };
+  })).manifest;
+  assert.equal(m.dependencies.python.inherited.length, 1);
+  assert.equal(m.shallow?.commits.length, 1);
 });
 
 function summary(p: ArchiveParts, edit: (s: BundleSummary) => void = () => {}): BundleSummary {

@@ -17,6 +17,8 @@ import { CANARY, runBinary } from "./support/binary.ts";
 import { cycloneDxErrors } from "./support/cyclonedx_validate.ts";
 import {
   makeReportArchive,
+  NEW_AUTHOR,
+  NEW_BINARY,
   ODD_AUTHOR,
   type ReportArchive,
   XSS_BRANCH,
@@ -24,28 +26,36 @@ import {
 } from "./support/report_fixture.ts";
 
 let made: Promise<ReportArchive> | undefined;
-const world = () => made ??= makeReportArchive();
+const world = () => made ??= makeReportArchive("rc-report-", { incremental: true });
 
-/** The archive extracted with plain tar: what the report must agree with. */
-function extracted(w: ReportArchive): string {
-  const dir = join(w.dir, "extracted");
+/** An archive extracted with plain tar: what the report must agree with. */
+function extracted(w: ReportArchive, archive = w.archive): string {
+  const dir = join(w.dir, `extracted-${archive === w.archive ? "full" : "incremental"}`);
   if (!existsSync(dir)) {
     mkdirSync(dir);
-    execFileSync("tar", ["-xzf", w.archive, "-C", dir]);
+    execFileSync("tar", ["-xzf", archive, "-C", dir]);
   }
   return dir;
 }
 
-/** Every package the dependency manifests in the archive list: [ecosystem, name, version, path, sha256 of the file]. */
-function carriedPackages(w: ReportArchive): string[][] {
-  const dir = extracted(w);
+/**
+ * Every package the dependency manifests of a chain list: [ecosystem, name, version, path, sha256 of the
+ * file]. Each file (manifests too) is read from the newest archive that carries it: an incremental
+ * leaves out what its base already carries.
+ */
+function carriedPackages(w: ReportArchive, chain: string[] = [w.archive]): string[][] {
+  const dirs = chain.map((a) => extracted(w, a)).reverse();
+  const read = (path: string) => {
+    const dir = dirs.find((d) => existsSync(join(d, path)));
+    assert.ok(dir, `${path} is in the chain`);
+    return readFileSync(join(dir, path));
+  };
   const out: string[][] = [];
-  for (const eco of readdirSync(join(dir, "dependencies")).sort()) {
-    const m = JSON.parse(readFileSync(join(dir, "dependencies", eco, "manifest.json"), "utf8"));
+  for (const eco of readdirSync(join(dirs.at(-1)!, "dependencies")).sort()) {
+    const m = JSON.parse(read(`dependencies/${eco}/manifest.json`).toString("utf8"));
     for (const p of m.packages) {
       const path = `dependencies/${eco}/${p.filename}`;
-      const sha = createHash("sha256").update(readFileSync(join(dir, path))).digest("hex");
-      out.push([eco, p.name, p.version, path, sha]);
+      out.push([eco, p.name, p.version, path, createHash("sha256").update(read(path)).digest("hex")]);
     }
   }
   return out;
@@ -99,10 +109,7 @@ Deno.test("inspect --report json: refs, authors, binary files, packages with ins
   const review = m.review!;
   const refs = Object.fromEntries(review.refs.map((x) => [x.name, x]));
   assert.deepEqual(Object.keys(refs).sort(), Object.keys(m.manifest.refs).sort(), "every ref");
-  const tips = execFileSync("git", ["-C", w.work, "for-each-ref", "--format=%(refname) %(objectname)"], {
-    encoding: "utf8",
-  }).trim().split("\n").map((l) => l.split(" "));
-  for (const [name, oid] of tips) assert.equal(refs[name].new, oid, name);
+  for (const [name, oid] of Object.entries(w.refsAtFull)) assert.equal(refs[name].new, oid, name);
   const xss = refs[`refs/heads/${XSS_BRANCH}`];
   assert.equal(xss.change, "added");
   assert.equal(xss.commits, 2);
@@ -142,9 +149,8 @@ Deno.test("inspect --sbom prints the carried CycloneDX 1.5 SBOM: valid, exactly 
   assert.equal(bom.metadata.component.name, "shop");
   assert.equal(
     bom.metadata.component.version,
-    execFileSync("git", ["-C", w.work, "rev-parse", "main"], {
-      encoding: "utf8",
-    }).trim(),
+    w.refsAtFull["refs/heads/main"],
+    "HEAD when the archive was made",
   );
   const components = bom.components.map((c: Record<string, unknown>) => {
     const props = Object.fromEntries(
@@ -237,4 +243,63 @@ Deno.test("inspect report flags: conflicting or incomplete options are usage err
   }
   const missing = await runBinary(["archive", "inspect", join(w.dir, "nope.tar.gz"), "--report", "html"]);
   assert.equal(missing.code, 2, missing.stderr);
+});
+
+Deno.test("an incremental's report and SBOM: old → new per ref, new author, the chain's exact package set", async () => {
+  const w = await world();
+  const inc = w.incremental!.archive;
+  const r = await runBinary(["archive", "inspect", inc, "--report", "json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const m: ReportModel = JSON.parse(r.stdout);
+  assert.equal(
+    readFileSync(`${inc}.report.html`, "utf8"),
+    (await runBinary(["archive", "inspect", inc, "--report", "html"])).stdout,
+  );
+  const review = m.review!;
+  const base = JSON.parse(readFileSync(join(extracted(w), "manifest.json"), "utf8"));
+  assert.equal(review.base?.archive_id, base.archive_id);
+  const refs = Object.fromEntries(review.refs.map((x) => [x.name, x]));
+  assert.deepEqual(
+    Object.entries(refs).map(([n, x]) => [n, x.change]).sort(),
+    [
+      ["refs/heads/main", "updated"],
+      [`refs/heads/${XSS_BRANCH}`, "rewritten"],
+      ["refs/heads/release/2.0", "added"],
+      ["refs/tags/v1.0.0", "deleted"],
+    ].sort(),
+  );
+  assert.equal(refs["refs/heads/main"].old, base.refs["refs/heads/main"]);
+  assert.equal(refs["refs/heads/main"].new, m.manifest.refs["refs/heads/main"]);
+  assert.equal(refs["refs/heads/main"].commits, 1);
+  assert.deepEqual(review.history.new_authors, [{ ...NEW_AUTHOR, commits: 1 }]);
+  assert.ok(review.binary_files.files.some((f) => f.path === NEW_BINARY));
+  assert.deepEqual(m.manifest.deleted_refs, ["refs/tags/v1.0.0"]);
+  assert.ok(
+    m.warnings.some((x) => x.kind === "new_authors") && m.warnings.some((x) => x.kind === "rewritten_refs"),
+  );
+  assert.ok(
+    m.manifest.inherited_dependency_files.length > 0,
+    "unchanged dependency files come from the base",
+  );
+
+  const chain = [w.archive, inc];
+  const expected = carriedPackages(w, chain);
+  assert.ok(expected.some(([, name]) => name === "delta"), "the package added since the base");
+  assert.deepEqual(
+    review.dependencies.packages.map((p) => [p.ecosystem, p.name, p.version, p.filename, p.sha256]).sort(),
+    expected.sort(),
+  );
+  const sbom = await runBinary(["archive", "inspect", inc, "--sbom"]);
+  assert.equal(sbom.code, 0, sbom.stderr);
+  assert.equal(await cycloneDxErrors(sbom.stdout), null);
+  const components = JSON.parse(sbom.stdout).components.map((
+    c: { purl: string; hashes: { content: string }[] },
+  ) => [
+    c.purl,
+    c.hashes[0].content,
+  ]);
+  assert.deepEqual(
+    components.sort(),
+    expected.map(([eco, n, v, , sha]) => [packageUrl(eco, n, v), sha]).sort(),
+  );
 });

@@ -33,6 +33,8 @@ export async function writeReportBeside(
   archivePath: string,
   options: WriteReportOptions,
 ): Promise<{ path: string; model: ReportModel }> {
+  const signature = await signatureStatus(archivePath);
+  if (signature.status === "unverified" && options.signatureKeyId) signature.key_id = options.signatureKeyId;
   const model = buildReportModel(options.manifest, {
     review: options.review,
     archive: {
@@ -41,7 +43,7 @@ export async function writeReportBeside(
       size: options.size,
       verified: options.verified,
     },
-    signature: await signatureStatus(archivePath),
+    signature,
   });
   const path = archivePath + REPORT_SUFFIX;
   writeFileAtomic(path, renderReportHtml(model));

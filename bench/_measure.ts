@@ -28,6 +28,16 @@ export interface MeasureOptions {
 /** Path of the GNU time binary used for every measurement. */
 export const TIME_BIN = "/usr/bin/time";
 
+let niceness: number | null = null;
+
+/**
+ * Runs every later measured command (both sides alike) at scheduling priority `n` (`nice -n`; negative
+ * values need root), so that other work on a shared machine disturbs the comparison less.
+ */
+export function setNiceness(n: number | null): void {
+  niceness = n;
+}
+
 /**
  * Runs `cmd` under `/usr/bin/time -v` and returns its wall time, CPU time and peak RSS. The harness
  * process itself does nothing while the command runs, so it does not disturb the measurement.
@@ -40,7 +50,9 @@ export async function measure(cmd: string[], options: MeasureOptions = {}): Prom
   const err = openSync(errFile, "w");
   const started = performance.now();
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(TIME_BIN, ["-v", "-o", timeFile, ...cmd], {
+    const timed = [TIME_BIN, "-v", "-o", timeFile, ...cmd];
+    const argv = niceness === null ? timed : ["nice", "-n", String(niceness), ...timed];
+    const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env: { ...process.env, ...options.env } as Record<string, string>,
       stdio: ["ignore", out, err],

@@ -121,6 +121,10 @@ export function verdicts(r: Results): Verdict[] {
   const info = (name: string, value: number | undefined) => {
     if (value !== undefined) v.push({ name, value: round(value, 3), target: "(info)", pass: null });
   };
+  const minRatio = (c: Comparison) => (c.baseline && c.ours ? c.ours.min / c.baseline.min : undefined);
+  info("create min time / shell pipeline min", minRatio(r.create));
+  const vMin = minRatio(r.verify);
+  info("verify throughput from min times", vMin === undefined ? undefined : 1 / vMin);
   if (r.create.cpu_ratio !== null) info("create CPU time / shell pipeline", r.create.cpu_ratio);
   if (r.verify.cpu_ratio !== null) {
     info("verify CPU throughput / sha256sum", round(1 / r.verify.cpu_ratio, 3));
@@ -164,6 +168,18 @@ export function renderTable(r: Results): string {
     "",
     pad(["", "median s", "min s", "max s", "CPU s", "max RSS", "runs"]),
   ];
+  const load = Math.max(
+    ...(m.loadavg_before as number[]).slice(0, 1),
+    ...(m.loadavg_after as number[]).slice(0, 1),
+  );
+  if (load > (m.cores as number)) {
+    lines.unshift(
+      `WARNING: the machine was busy (load ${
+        load.toFixed(1)
+      } on ${m.cores} cores): wall-time ratios are unreliable;` +
+        " look at the min times and the CPU-time ratios, or rerun on a quiet machine (or with --nice=-10 as root).",
+    );
+  }
   const row = (name: string, s: Stats | null) =>
     lines.push(
       s

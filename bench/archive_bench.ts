@@ -4,7 +4,7 @@
  *
  *   deno run -A bench/archive_bench.ts [--smoke] [--runs 3] [--drop-caches] [--source url|path]
  *        [--binary dist/repo-cloner] [--commits N] [--random-mb M] [--incremental] [--no-memory] [--strict]
- *        [--no-sha-ni] [--label NAME] [--archive FILE (verify only)]
+ *        [--no-sha-ni] [--label NAME] [--archive FILE (verify only)] [--nice=N]
  *
  * Each comparison runs both sides in the same process, alternating (A B, B A, …), on the same source and
  * disk, and reports medians and ratios. Writes bench/out/results.json (results-<label>.json with --label,
@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_PARAMS, ensureBenchRepo, type RepoParams } from "./gen_repo.ts";
-import { memoryProfile, type Sample, settle } from "./_measure.ts";
+import { memoryProfile, type Sample, setNiceness, settle } from "./_measure.ts";
 import { type CreateRun, oursCreate, oursVerify, PIPELINE, shaVerify, shellCreate } from "./_sides.ts";
 import { renderTable, type Results, summarize, TARGETS } from "./_report.ts";
 import { incrementalBench } from "./_incremental.ts";
@@ -39,6 +39,7 @@ const { values: opt } = parseArgs({
     "no-sha-ni": { type: "boolean", default: false },
     label: { type: "string" },
     archive: { type: "string" },
+    nice: { type: "string" },
     out: { type: "string", default: join(root, "bench/out") },
   },
 });
@@ -63,6 +64,11 @@ if (opt["no-sha-ni"]) {
   // Emulates a CPU without the SHA extensions for OpenSSL/BoringSSL (our binary's node:crypto);
   // sha256sum and git use their own portable code and never used them.
   process.env.OPENSSL_ia32cap = ":~0x20000000";
+}
+if (opt.nice !== undefined) {
+  const n = Number(opt.nice);
+  if (!Number.isInteger(n) || n < -20 || n > 19) throw new TypeError("Cannot run: --nice takes -20..19");
+  setNiceness(n);
 }
 const outDir = resolve(opt.out);
 const work = join(outDir, "work");
@@ -172,6 +178,7 @@ const results: Results = {
     gzip: spawnSync("gzip", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0],
     drop_caches: opt["drop-caches"],
     sha_extensions_masked: opt["no-sha-ni"],
+    nice: opt.nice === undefined ? null : Number(opt.nice),
     sha_ni: readFileSync("/proc/cpuinfo", "utf8").includes(" sha_ni"),
   },
   binary: {

@@ -24,6 +24,8 @@ const SCRIPT = String.raw`#!/bin/sh
 #   sh restore-scripts/restore.sh [DEST]   run from an archive extracted with "tar -xzf"
 #
 # DEST defaults to ./<repository name> and must not exist or be empty; nothing is overwritten.
+# An incremental archive is applied onto DEST, the repository restored from its base (and the
+# incrementals before it, in order): DEST's branches and tags must be exactly the base's.
 # Every file is checked against manifest.json (sha256) before anything is used.
 # INSTALL_DEPENDENCIES=false skips the restore-scripts/setup-*.sh dependency installers.
 set -eu
@@ -85,6 +87,53 @@ others=$(cd "$root" && find . ! -type f ! -type d | head -n 1)
 [ -z "$others" ] || die "cannot restore: the archive holds \"$others\", which is not a regular file"
 say "  all files match"
 
+want=$(sed -n '/^  "refs": {$/,/^  }/ s/^    "\(.*\)": "\([0-9a-f]\{40,64\}\)",\{0,1\}$/\2 \1/p' "$manifest" \
+  | sed 's/\\"/"/g' | LC_ALL=C sort)
+refs_of() {
+  git -C "$1" for-each-ref --format='%(objectname) %(refname)' refs/heads refs/tags
+}
+
+# An incremental archive: applied onto the repository restored from its base.
+if grep -q '^  "type": "incremental",$' "$manifest"; then
+  dest=@{1:-}
+  [ -n "$dest" ] && [ -d "$dest" ] || die "cannot apply an incremental archive: give the repository restored from its base as DEST"
+  base_state=$(sed -n '/^  "base": {$/,/^  }/ s/^    "refs_sha256": "\([0-9a-f]\{64\}\)",\{0,1\}$/\1/p' "$manifest")
+  [ "$(refs_of "$dest" | sha256sum | sed 's/ .*//')" = "$base_state" ] \
+    || die "cannot apply: the branches and tags of \"$dest\" are not those of the base archive; nothing was changed"
+  bare=$(git -C "$dest" rev-parse --is-bare-repository)
+  if [ "$bare" = false ] && [ -n "$(git -C "$dest" status --porcelain --untracked-files=no)" ]; then
+    die "cannot apply: \"$dest\" has uncommitted changes; nothing was changed"
+  fi
+  if [ -s "$root/repo.bundle" ]; then
+    say "Fetching repo.bundle"
+    git -C "$dest" fetch -q --no-tags "$root/repo.bundle" '+refs/heads/*:refs/repo-cloner/incoming/heads/*' \
+      '+refs/tags/*:refs/repo-cloner/incoming/tags/*' || die "cannot apply repo.bundle (missing prerequisites?); nothing was changed"
+  fi
+  names=$(printf '%s\n' "$want" | sed 's/^[^ ]* //')
+  {
+    printf '%s\n' "$want" | while read -r oid ref; do [ -z "$ref" ] || printf 'update %s %s\n' "$ref" "$oid"; done
+    git -C "$dest" for-each-ref --format='%(refname)' refs/heads refs/tags refs/repo-cloner | while read -r ref; do
+      printf '%s\n' "$names" | grep -qxF "$ref" || printf 'delete %s\n' "$ref"
+    done
+  } | git -C "$dest" update-ref --stdin || die "cannot update the refs (an object is missing?); the branches and tags are unchanged"
+  [ "$want" = "$(refs_of "$dest" | LC_ALL=C sort)" ] || die "cannot apply: the refs differ from manifest.json"
+  gitdir=$(cd "$dest" && cd "$(git rev-parse --git-dir)" && pwd)
+  if [ -d "$root/lfs/objects" ]; then mkdir -p "$gitdir/lfs" && cp -R "$root/lfs/objects" "$gitdir/lfs/"; fi
+  branch=$(sed -n '/^  "source": {$/,/^  }/ s/^    "default_branch": "\([^"\\]*\)",\{0,1\}$/\1/p' "$manifest")
+  if [ -n "$branch" ] && git -C "$dest" rev-parse -q --verify "refs/heads/$branch" >/dev/null; then
+    git -C "$dest" symbolic-ref HEAD "refs/heads/$branch"
+  fi
+  if [ "$bare" = false ] && git -C "$dest" rev-parse -q --verify HEAD >/dev/null; then
+    if git lfs version >/dev/null 2>&1; then
+      GIT_LFS_SKIP_SMUDGE=1 git -C "$dest" reset -q --hard && git -C "$dest" lfs checkout
+    else
+      GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$dest" reset -q --hard
+    fi
+  fi
+  say "Applied the incremental archive to $dest ($(refs_of "$dest" | grep -c '' || true) branches and tags)"
+  exit 0
+fi
+
 # 2. Where to restore.
 name=$(sed -n '/^  "repository": {$/,/^  }/ s/^    "name": "\([A-Za-z0-9._][A-Za-z0-9._-]*\)"$/\1/p' "$manifest")
 [ -n "$name" ] || die "cannot restore: no valid repository name in manifest.json"
@@ -98,15 +147,15 @@ parent=$(dirname "$dest")
 mkdir -p "$parent"
 partial=$(mktemp -d "$parent/.$name.restore-partial.XXXXXX")
 
-# 3. Clone every branch and tag from the bundle.
+# 3. Clone every branch and tag from the bundle (a shallow archive names its boundary commits first).
 git init -q "$partial"
+sed -n '/^  "shallow": {$/,/^  }/ s/^      "\([0-9a-f]\{40,64\}\)",\{0,1\}$/\1/p' "$manifest" >"$partial/.git/shallow"
+[ -s "$partial/.git/shallow" ] || rm -f "$partial/.git/shallow"
 if [ -s "$root/repo.bundle" ]; then
   say "Cloning from repo.bundle"
   git -C "$partial" fetch -q --update-head-ok "$root/repo.bundle" \
     '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*' || die "cannot clone from repo.bundle"
 fi
-want=$(sed -n '/^  "refs": {$/,/^  }/ s/^    "\(.*\)": "\([0-9a-f]\{40,64\}\)",\{0,1\}$/\2 \1/p' "$manifest" \
-  | sed 's/\\"/"/g' | LC_ALL=C sort)
 have=$(git -C "$partial" for-each-ref --format='%(objectname) %(refname)' refs/heads refs/tags | LC_ALL=C sort)
 [ "$want" = "$have" ] || die "cannot restore: the refs cloned from repo.bundle differ from manifest.json"
 git -C "$partial" fsck --no-dangling --no-progress >/dev/null 2>&1 || die "cannot restore: git fsck found errors"

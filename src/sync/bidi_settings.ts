@@ -24,7 +24,7 @@ export function resolveBidiSettings(
   options: {
     env: Record<string, string | undefined>;
     sources: number;
-    targets: Array<{ prune: boolean }>;
+    targets: Array<{ type: string; prune?: boolean }>;
   },
 ): BidiSettings | undefined {
   const sync = config.sync;
@@ -34,6 +34,13 @@ export function resolveBidiSettings(
       `Cannot sync bidirectionally with ${options.sources} source(s) and ${options.targets.length} target(s): ` +
         "sync.mode bidirectional keeps exactly one pair in step. Configure one source and one target, " +
         "or use mode one-way",
+    );
+  }
+  const type = options.targets[0].type;
+  if (type !== "github" && type !== "gitlab") {
+    throw new UsageError(
+      `Cannot sync bidirectionally with a "${type}" target: both sides must be GitHub or GitLab. ` +
+        "Use mode one-way for this target",
     );
   }
   if (options.targets[0].prune) {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigFile } from "../config/load.ts";
 import { UsageError } from "../errors.ts";
+import { resolveBidiSettings } from "./bidi_settings.ts";
 import { resolveSyncSettings } from "./settings.ts";
 
 const ENV = { GITLAB_TOKEN: "glpat-aaaaaaaa", GITHUB_TOKEN: "ghp-bbbbbbbb", HOME: "/home/u" };
@@ -76,4 +77,20 @@ Deno.test("resolveSyncSettings() refuses bidirectional configs that are not one 
       }),
     /conflict_resolution/,
   );
+});
+
+Deno.test("resolveBidiSettings() refuses a target that is not GitHub or GitLab", () => {
+  const config = {
+    sync: {
+      mode: "bidirectional" as const,
+      conflict_resolution: "fail" as const,
+      propagate_deletes: false,
+      prune: false,
+    },
+  };
+  assert.throws(
+    () => resolveBidiSettings(config, { env: ENV, sources: 1, targets: [{ type: "git" }] }),
+    /^UsageError: Cannot sync bidirectionally with a "git" target: both sides must be GitHub or GitLab/,
+  );
+  assert.equal(resolveBidiSettings({}, { env: ENV, sources: 2, targets: [] }), undefined);
 });

@@ -49,6 +49,11 @@ export interface SyncOutcome {
 
 const FORGE = { github: "GitHub", gitlab: "GitLab" } as const;
 
+/** `GitHub`, `GitLab`, or the type itself for other targets. */
+function forgeName(type: string): string {
+  return (FORGE as Record<string, string>)[type] ?? type;
+}
+
 /**
  * Runs one sync: checks every token once (an {@link AuthError} stops the run before any work),
  * discovers the sources' repositories, lists each target once, then syncs the repositories through a
@@ -225,7 +230,7 @@ async function syncOne(
         return syncBidirectionalOnce(job, {
           ...once,
           bidi: settings.bidirectional,
-          sides: { source: FORGE[settings.sources[0].type], target: FORGE[settings.targets[0].type] },
+          sides: { source: forgeName(settings.sources[0].type), target: forgeName(settings.targets[0].type) },
           events: ctx.bidiLog,
           sessionId: ctx.sessionId,
         });

@@ -48,7 +48,8 @@ Deno.test("extractVerified() writes exactly the verified entries into a fresh st
 Deno.test("extractVerified() refuses every hostile archive, removes staging, writes nothing outside", async (t) => {
   const { cases } = hostileCases();
   const archives = tempDir("rc-hostile-src-");
-  for (const c of cases) {
+  // Cases that verify (their attack needs git to show) are covered by tests/archive_hostile_test.ts.
+  for (const c of cases.filter((x) => !x.verifies)) {
     await t.step(c.name, async () => {
       const root = tempDir("rc-hostile-");
       const out = join(root, "out");

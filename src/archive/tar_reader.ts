@@ -27,6 +27,9 @@ export interface TarEntry {
   body(): AsyncGenerator<Uint8Array>;
 }
 
+/** The largest size an 11-digit octal header field holds (8 GiB - 1). */
+const MAX_OCTAL_SIZE = 0o77777777777;
+
 /** Largest pax extended header accepted (ours hold one path and maybe a size). */
 export const MAX_PAX_BYTES = 64 * 1024;
 
@@ -121,6 +124,14 @@ export async function* readTarEntries(source: AsyncIterable<Uint8Array>): AsyncG
         );
       }
       const size = pax?.has("size") ? paxSize(pax.get("size")!, shown) : header.size;
+      // A pax size overrides the header only where the header cannot hold it (0 or the octal maximum);
+      // two sizes that disagree would let two readers see two different archives.
+      if (pax?.has("size") && size !== header.size && header.size !== 0 && header.size !== MAX_OCTAL_SIZE) {
+        throw new ArchiveFormatError(
+          `entry ${shown} has a pax size (${size}) that disagrees with its header size (${header.size})`,
+          { entry: rawName },
+        );
+      }
       let path = rawName;
       if (isDir && path.endsWith("/")) path = path.slice(0, -1);
       if (isFile && path.endsWith("/")) {

@@ -43,3 +43,16 @@ Deno.test("classifyGitFailure() names curl's low-speed abort and a full disk", (
   assert.equal(full.errorType, "DiskFull");
   assert.match(full.message, /no space left on the device \(fatal: write error: No space left on device\)/);
 });
+
+Deno.test("classifyGitFailure() names a missing bundle prerequisite (exit 3) and keeps GitError messages on one line", () => {
+  const e = classifyGitFailure(
+    "git fetch --quiet",
+    1,
+    "error: Repository lacks these prerequisite commits:\nerror: 52c783f050d05cb407c207a50b20e2e469e0ed25 \n",
+  );
+  assert.ok(e instanceof VerificationError);
+  assert.match(e.message, /needs commits the repository does not have \(prerequisite 52c783f0[0-9a-f]+\)/);
+  const plain = new GitError("git fetch", 128, "error: one\nfatal: two\n");
+  assert.equal(plain.message, 'Cannot run "git fetch": git exited with 128: error: one / fatal: two');
+  assert.equal(plain.stderr, "error: one\nfatal: two");
+});

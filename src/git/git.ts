@@ -68,7 +68,9 @@ export class GitError extends RepoClonerError {
   readonly command: string;
   constructor(command: string, code: number, stderr: string) {
     const trimmed = redactor.redact(stderr.trim().split("\n").slice(-6).join("\n"));
-    super(`Cannot run "${command}": git exited with ${code}${trimmed ? `: ${trimmed}` : ""}`, {
+    // One line for the terminal: git's last lines joined.
+    const oneLine = trimmed.split("\n").map((l) => l.trim()).filter(Boolean).join(" / ");
+    super(`Cannot run "${command}": git exited with ${code}${oneLine ? `: ${oneLine}` : ""}`, {
       errorType: "GitError",
     });
     this.code = code;
@@ -268,6 +270,14 @@ export function classifyGitFailure(command: string, code: number, stderr: string
         redactor.redact(fsck.replace(/^(error|fatal|warning): /, "").trim())
       }). It is damaged or hostile`,
       { cause: base },
+    );
+  }
+  if (/Repository lacks these prerequisite commits/i.test(stderr)) {
+    const oid = /^error: ([0-9a-f]{40,64})\b/m.exec(stderr)?.[1];
+    return new VerificationError(
+      `Cannot run "${command}": the bundle needs commits the repository does not have` +
+        `${oid ? ` (prerequisite ${oid})` : ""}. Restore the archives it builds on first`,
+      { cause: base, entry: "repo.bundle" },
     );
   }
   const disk = telling(stderr, [DISK_FULL]);

@@ -5,15 +5,10 @@
  */
 import { gzipSync } from "node:zlib";
 import { lfsEntryPath } from "../../src/archive/manifest.ts";
-import {
-  type ArchiveParts,
-  manifestText,
-  type PartEntry,
-  refreshHashes,
-  sampleParts,
-  sha256,
-} from "./make_archive.ts";
+import { type ArchiveParts, manifestText, refreshHashes, sampleParts, sha256 } from "./make_archive.ts";
 import { concat, END_OF_ARCHIVE, rawFile, rawHeader, rawPax } from "./raw_tar.ts";
+import { extraHostileCases } from "./hostile_extra.ts";
+import { clone, entry, rawTar } from "./hostile_tar.ts";
 
 /** One hostile case. */
 export interface HostileCase {
@@ -26,41 +21,16 @@ export interface HostileCase {
   code: 2 | 3;
   /** What the one-line message must say. */
   message: RegExp;
+  /**
+   * True when the archive is internally consistent, so `archive verify` (which runs no git) accepts it
+   * and only `archive restore` finds the attack; `restore` then says what restore reports.
+   */
+  verifies?: boolean;
+  /** Exit code and message of `archive restore` when they differ from verify's. */
+  restore?: { code: number; message: RegExp };
 }
 
 const enc = new TextEncoder();
-
-/** A deep copy of parts, for editing. */
-function clone(p: ArchiveParts): ArchiveParts {
-  return {
-    repo: p.repo,
-    manifest: structuredClone(p.manifest),
-    entries: p.entries.map((e) => ({ path: e.path, content: new Uint8Array(e.content) })),
-  };
-}
-
-/** A tar built with the raw writer: manifest.json, extra blocks, entries, trailing blocks. */
-function rawTar(
-  p: ArchiveParts,
-  options: {
-    manifest?: string | null;
-    before?: Uint8Array[];
-    after?: Uint8Array[];
-    entries?: PartEntry[];
-    end?: boolean;
-  } = {},
-): Uint8Array {
-  const text = options.manifest === undefined ? manifestText(p.manifest) : options.manifest;
-  const blocks: Uint8Array[] = [];
-  if (text !== null) blocks.push(rawFile("manifest.json", text));
-  blocks.push(...(options.before ?? []));
-  for (const e of options.entries ?? p.entries) {
-    blocks.push(rawFile(e.path, e.content, { mode: e.path.endsWith(".sh") ? 0o755 : 0o644 }));
-  }
-  blocks.push(...(options.after ?? []));
-  if (options.end ?? true) blocks.push(END_OF_ARCHIVE);
-  return concat(...blocks);
-}
 
 /** Offset of an entry's data in a raw tar (walks ustar headers; no pax in these tars). */
 function dataOffset(tar: Uint8Array, path: string): number {
@@ -79,12 +49,6 @@ function flipInEntry(tar: Uint8Array, path: string, offsetInEntry: number): Uint
   const out = new Uint8Array(tar);
   out[dataOffset(tar, path) + offsetInEntry] ^= 0x20;
   return gzipSync(out);
-}
-
-function entry(p: ArchiveParts, prefix: string): PartEntry {
-  const e = p.entries.find((x) => x.path.startsWith(prefix));
-  if (!e) throw new Error(`sample has no ${prefix}`);
-  return e;
 }
 
 /** Builds every hostile case from one fresh sample repository. */
@@ -401,6 +365,7 @@ export function hostileCases(): { valid: Uint8Array; parts: ArchiveParts; cases:
     gzipSync(concat(rawTar(base), new Uint8Array(64 << 20))),
     /more than its manifest accounts for \(gzip bomb/,
   );
+  cases.push(...extraHostileCases(base, { valid, tar }));
   return { valid, parts: base, cases };
 }
 

@@ -9,7 +9,7 @@ import { redactor } from "./src/log/redact.ts";
 import { explainSystemError } from "./src/fs/system_error.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: "user" });
     return process.exitCode && typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;

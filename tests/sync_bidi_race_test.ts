@@ -94,6 +94,12 @@ Deno.test("bidi race: source_wins never clobbers a push that lands after the bac
       k.startsWith("refs/repo-cloner/")
     );
     assert.deepEqual(backups.map(([, v]) => v), [t], "the first losing tip was saved before the attempt");
+    const ev = r.log.find((e) => e.message === "Conflict detected")!;
+    assert.deepEqual([ev.backup_ref, ev.backup_sha, ev.resolution], [
+      backups[0][0],
+      t,
+      "source_wins: refused, nothing overwritten",
+    ]);
 
     const next = await p.run({ conflict_resolution: "source_wins" });
     assert.equal(next.exitCode, 0, next.out);

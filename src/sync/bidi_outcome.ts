@@ -18,6 +18,8 @@ export interface SideCounts {
 export interface ReportedConflict extends ConflictRecord {
   /** True when the winning tip (and the backup) were pushed; false when nothing moved. */
   applied: boolean;
+  /** True when the losing tip was saved under `backup.ref` (even if the overwrite was then refused). */
+  backup_saved: boolean;
 }
 
 /** The bidirectional part of a repository's outcome (`TargetOutcome.bidirectional`). */

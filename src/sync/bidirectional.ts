@@ -5,8 +5,8 @@ import type { ModuleLogger } from "../log/logger.ts";
 import { BidiCache } from "./bidi_cache.ts";
 import { type BidiOutcome, noCounts, type ReportedConflict, type SideCounts } from "./bidi_outcome.ts";
 import { ancestryQuestions, planBidirectional, type Side } from "./bidi_plan.ts";
-import { freeRefName, listRefsUnder, pushWithLease } from "./bidi_push.ts";
-import { BACKUP_PREFIX, backupStamp, type RefUpdate, resolveBidiPlan } from "./bidi_resolve.ts";
+import { type ApplyResult, applyUpdates } from "./bidi_apply.ts";
+import { backupStamp, type RefUpdate, resolveBidiPlan } from "./bidi_resolve.ts";
 import type { BidiSettings } from "./bidi_settings.ts";
 import { bidiStatePath, loadBidiState, nextBidiState, saveBidiState } from "./bidi_state.ts";
 import { type RefMap, sameRefs, shortRef } from "./refs.ts";
@@ -170,53 +170,23 @@ export async function syncBidirectionalOnce(job: RepoJob, ctx: BidiSyncContext):
 
   const after = { source: shas(src), target: shas(tgt) };
   const applied = new Set<RefUpdate>();
-  const rejected: Array<{ side: Side; ref: string; reason: string }> = [];
+  let pushed: ApplyResult = { backedUp: new Set(), rejected: [] };
   try {
     if (!ctx.dryRun) {
-      for (const side of ["target", "source"] as const) {
-        const ups = resolution.updates.filter((u) => u.side === side);
-        if (ups.length === 0) continue;
-        const url = side === "source" ? job.source.cloneUrl : dest.url;
-        const auth = side === "source" ? job.sourceAuth : dest.auth;
-        const who = side === "source" ? job.sourceWho : target.who;
-        const push = (list: Parameters<typeof pushWithLease>[1]) =>
-          pushWithLease(url, list, { cwd: cache.dir, ...opts(auth) }).catch((e) => {
-            throw withWho(e, who);
-          });
-        // Losing tips first: an overwrite whose backup did not land is not attempted.
-        const backups = ups.filter((u) => u.backup);
-        const saved = new Set<string>();
-        if (backups.length > 0) {
-          const taken = await listRefsUnder(url, BACKUP_PREFIX, { cwd: cache.dir, ...opts(auth) }).catch(
-            (e) => {
-              throw withWho(e, who);
-            },
-          );
-          for (const u of backups) {
-            u.backup!.ref = freeRefName(u.backup!.ref, taken);
-            taken.add(u.backup!.ref);
-            const c = resolution.conflicts.find((x) => x.ref === u.ref);
-            if (c?.backup) c.backup.ref = u.backup!.ref;
-          }
-          const r = await push(backups.map((u) => ({ ref: u.backup!.ref, sha: u.backup!.sha })));
-          r.done.forEach((ref) => saved.add(ref));
-          for (const x of r.rejected) {
-            rejected.push({ side, ref: x.ref, reason: `backup refused: ${x.reason}` });
-          }
-        }
-        const ready = ups.filter((u) => !u.backup || saved.has(u.backup.ref));
-        if (ready.length === 0) continue;
-        const r = await push(ready.map((u) => ({ ref: u.ref, sha: u.sha, expected: u.expected })));
-        const done = new Set(r.done);
-        for (const u of ready) {
-          if (!done.has(u.ref)) continue;
+      const wrap = (who: string) => (e: unknown) => withWho(e, who);
+      pushed = await applyUpdates(resolution.updates, {
+        source: { url: job.source.cloneUrl, auth: job.sourceAuth, wrap: wrap(job.sourceWho) },
+        target: { url: dest.url, auth: dest.auth, wrap: wrap(target.who) },
+      }, {
+        cwd: cache.dir,
+        git: () => ({ timeoutMs: left(), logger: ctx.logger, signal: ctx.signal }),
+        onApplied: (u) => {
           applied.add(u);
-          if (u.sha === undefined) after[side].delete(u.ref);
-          else after[side].set(u.ref, u.sha);
+          if (u.sha === undefined) after[u.side].delete(u.ref);
+          else after[u.side].set(u.ref, u.sha);
           tally(u);
-        }
-        for (const x of r.rejected) rejected.push({ side, ref: x.ref, reason: x.reason });
-      }
+        },
+      });
     }
   } finally {
     save(after.source, after.target);
@@ -224,7 +194,12 @@ export async function syncBidirectionalOnce(job: RepoJob, ctx: BidiSyncContext):
 
   bidi.conflicts = resolution.conflicts.map((c): ReportedConflict => {
     const u = resolution.updates.find((x) => x.ref === c.ref);
-    return { ...c, applied: u !== undefined && applied.has(u) };
+    return {
+      ...c,
+      backup: c.backup && u?.backup ? { ...c.backup, ref: u.backup.ref } : c.backup,
+      applied: u !== undefined && applied.has(u),
+      backup_saved: u !== undefined && pushed.backedUp.has(u),
+    };
   });
   for (const c of bidi.conflicts) logConflict(ctx, job.name, c);
   // Still in conflict after the run: nothing could move it, or (not a dry run) its overwrite did not land.
@@ -237,8 +212,10 @@ export async function syncBidirectionalOnce(job: RepoJob, ctx: BidiSyncContext):
   out.refs_deleted = bidi.to_source.deleted + bidi.to_target.deleted;
   out.up_to_date = resolution.updates.length === 0 && resolution.conflicts.length === 0 && !created;
   if (!ctx.dryRun && out.diverged.length > 0) out.status = "diverged";
-  if (rejected.length > 0) {
-    const list = rejected.map((r) => `${shortRef(r.ref)} on ${ctx.sides[r.side]} (${r.reason})`).join(", ");
+  if (pushed.rejected.length > 0) {
+    const list = pushed.rejected.map((r) => `${shortRef(r.ref)} on ${ctx.sides[r.side]} (${r.reason})`).join(
+      ", ",
+    );
     throw new RepoClonerError(
       `Cannot sync ${where}: ${list} — the ref moved while this run was pushing, so the push was refused and ` +
         "nothing was overwritten. It will be retried on the next run",
@@ -256,6 +233,7 @@ function logConflict(ctx: BidiSyncContext, repository: string, c: ReportedConfli
     : c.applied
     ? `${c.strategy}: ${c.winner === "source" ? "target" : "source"} overwritten`
     : `${c.strategy}: refused, nothing overwritten`;
+  // A backup that landed is logged even when the overwrite after it was refused.
   ctx.events?.warning("Conflict detected", {
     repository,
     ref: c.ref,
@@ -267,9 +245,9 @@ function logConflict(ctx: BidiSyncContext, repository: string, c: ReportedConfli
     target_sha: c.target ?? null,
     strategy: c.strategy,
     resolution,
-    backup_ref: c.backup && (c.applied || ctx.dryRun) ? c.backup.ref : null,
-    backup_side: c.backup && (c.applied || ctx.dryRun) ? c.backup.side : null,
-    backup_sha: c.backup && (c.applied || ctx.dryRun) ? c.backup.sha : null,
+    backup_ref: c.backup && (c.backup_saved || ctx.dryRun) ? c.backup.ref : null,
+    backup_side: c.backup && (c.backup_saved || ctx.dryRun) ? c.backup.side : null,
+    backup_sha: c.backup && (c.backup_saved || ctx.dryRun) ? c.backup.sha : null,
     dry_run: ctx.dryRun || undefined,
   });
 }

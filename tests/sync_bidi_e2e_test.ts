@@ -33,7 +33,8 @@ function writeConfig(dir: string, urls: { gl: string; gh: string }, sync: string
     `sources:\n  - type: gitlab\n    url: ${urls.gl}\n    token: \${GITLAB_TOKEN}\n    repositories: [backend/app]\n` +
       `targets:\n  - type: github\n    url: ${urls.gh}\n    organization: myorg\n    token: \${GITHUB_TOKEN}\n` +
       `sync:\n  mode: bidirectional\n  state_dir: ${join(dir, "state")}\n${sync}` +
-      `concurrency:\n  max_retries: 1\n  retry_backoff_seconds: 0.05\n`,
+      `concurrency:\n  max_retries: 1\n  retry_backoff_seconds: 0.05\n` +
+      `metrics:\n  textfile: ${join(dir, "metrics", "repo_cloner.prom")}\n`,
   );
   return file;
 }
@@ -111,6 +112,10 @@ Deno.test("e2e bidi: the binary plans, resolves with source_wins (backup ref), f
       r.stderr,
       new RegExp(`Resolution: source_wins \\(GitHub main set to GitLab ${s.slice(0, 7)}`),
     );
+
+    // Metrics count every conflict detected (fail: 1, source_wins: 1; dry runs record nothing).
+    const prom = readFileSync(join(dir, "metrics", "repo_cloner.prom"), "utf8");
+    assert.match(prom, /^repo_cloner_conflicts_total\{repository="app"\} 2$/m);
 
     const log = readLog(join(dir, "run.log"));
     const ev = log.filter((e) => e.message === "Conflict detected");

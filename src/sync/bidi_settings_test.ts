@@ -94,3 +94,15 @@ Deno.test("resolveBidiSettings() refuses a target that is not GitHub or GitLab",
   );
   assert.equal(resolveBidiSettings({}, { env: ENV, sources: 2, targets: [] }), undefined);
 });
+
+Deno.test("examples/configs/bidirectional-sync.yml resolves to a bidirectional pair", () => {
+  const file = join(import.meta.dirname ?? ".", "../../examples/configs/bidirectional-sync.yml");
+  const env = { ...ENV, GITHUB_ORG: "myorg" };
+  const s = resolveSyncSettings(loadConfigFile(file, env), { env });
+  assert.deepEqual(s.bidirectional, {
+    strategy: "fail",
+    propagateDeletes: false,
+    stateDir: "/home/u/.local/state/repo-cloner",
+  });
+  assert.deepEqual([s.sources[0].type, s.targets[0].type], ["gitlab", "github"]);
+});

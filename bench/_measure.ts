@@ -29,13 +29,31 @@ export interface MeasureOptions {
 export const TIME_BIN = "/usr/bin/time";
 
 let niceness: number | null = null;
+let savedAutogroup: string | undefined;
+const AUTOGROUP = "/proc/self/autogroup";
 
 /**
- * Runs every later measured command (both sides alike) at scheduling priority `n` (`nice -n`; negative
- * values need root), so that other work on a shared machine disturbs the comparison less.
+ * Runs every later measured command (both sides alike) at scheduling priority `n` (`nice -n`, and the
+ * session's autogroup; negative values need root), so that other work on a shared machine disturbs the
+ * comparison less.
  */
 export function setNiceness(n: number | null): void {
   niceness = n;
+  // With scheduler autogroups (one per session), `nice` only ranks processes inside this session;
+  // the session's own weight against other sessions is its autogroup nice. It outlives this process
+  // (the session does), so `null` puts back the value found first.
+  if (!existsSync(AUTOGROUP)) return;
+  try {
+    if (savedAutogroup === undefined) {
+      savedAutogroup = readFileSync(AUTOGROUP, "utf8").match(/nice (-?\d+)/)?.[1] ?? "0";
+      process.once("exit", () => setNiceness(null));
+    }
+    writeFileSync(AUTOGROUP, `${n ?? savedAutogroup}\n`);
+  } catch (error) {
+    console.error(
+      `bench: cannot set the autogroup priority (${(error as Error).message}); nice applies in-session only`,
+    );
+  }
 }
 
 /**

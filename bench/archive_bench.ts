@@ -196,6 +196,7 @@ const results: Results = {
   incremental,
   samples: { shell, ours, sha, verify },
 };
+if (opt.nice !== undefined) setNiceness(null);
 const table = renderTable(results);
 const label = opt.label ?? (smoke ? "smoke" : "");
 const file = join(outDir, label ? `results-${label.replace(/[^A-Za-z0-9_-]+/g, "_")}.json` : "results.json");

@@ -29,9 +29,13 @@ export interface InspectResult {
 /**
  * Reads only the first entry, manifest.json, checks it (schema and internal consistency) and returns
  * it with a summary. Does not hash the other entries: use `verifyArchive` for that. Throws
- * `VerificationError` (exit 3) for a bad archive, `UsageError` (exit 2) for a missing file.
+ * `VerificationError` (exit 3) for a bad archive, `UsageError` (exit 2) for a missing file; their
+ * messages read `Cannot <action> archive …` (`options.action`, default "inspect").
  */
-export async function inspectArchive(path: string): Promise<InspectResult> {
+export async function inspectArchive(
+  path: string,
+  options: { action?: string } = {},
+): Promise<InspectResult> {
   try {
     const source = await openGzipFile(path);
     const read = await readManifestEntry(source.chunks).catch(async (e) => {
@@ -59,6 +63,6 @@ export async function inspectArchive(path: string): Promise<InspectResult> {
       manifest: plan.manifest,
     };
   } catch (error) {
-    throw archiveError(error, path, "inspect");
+    throw archiveError(error, path, options.action ?? "inspect");
   }
 }

@@ -12,10 +12,10 @@ import { volumeIndexPathFor } from "./volumes.ts";
  * before anything is extracted or changed.
  * @throws UsageError (missing file) or VerificationError (bad manifest), naming the archive.
  */
-export async function readChainLinks(paths: string[]): Promise<ChainLink[]> {
+export async function readChainLinks(paths: string[], action = "restore"): Promise<ChainLink[]> {
   const links: ChainLink[] = [];
   for (const path of paths) {
-    const r = await inspectArchive(path);
+    const r = await inspectArchive(path, { action });
     links.push({ name: displayName(path), manifest: r.manifest, manifestSha256: r.manifest_sha256 });
   }
   return links;

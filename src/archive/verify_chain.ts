@@ -35,7 +35,7 @@ export async function verifyChain(
   paths: string[],
   options: VerifyChainOptions = {},
 ): Promise<ChainVerifyReport> {
-  const links: ChainLink[] = await readChainLinks(paths);
+  const links: ChainLink[] = await readChainLinks(paths, "verify");
   checkChain(links, { startsWithFull: false, action: "verify" });
   const archives: VerifyReport[] = [];
   for (const [i, path] of paths.entries()) {

@@ -62,6 +62,11 @@ export interface CreateArchiveOptions {
   splitSize?: number;
   /** Repository name in the archive name and manifest. Default: from the source URL or path. */
   name?: string;
+  /**
+   * The source URL the manifest records (without credentials), when `source` is a local copy of it,
+   * e.g. sync's mirror cache. Default: `source` itself.
+   */
+  sourceUrl?: string;
   /** Credentials for the source (reach git through the environment only). Default none. */
   auth?: GitAuth;
   /** Run the dependencies step (Step 2/5). Default true. */
@@ -156,6 +161,7 @@ export async function createArchive(
   const log = (options.logger ?? nullLogger().root).child("archive_create");
   const gitLog = (options.logger ?? nullLogger().root).child("git_client");
   const repo = resolveSource(source, { cwd: options.cwd, name: options.name });
+  if (options.sourceUrl !== undefined) repo.recordedUrl = recordableUrl(options.sourceUrl);
   const output = resolve(options.cwd ?? process.cwd(), outputDir);
   const name = `${repo.name}-${type}-${timestamp(started)}.tar.gz`;
   const finalPath = join(output, name);
@@ -402,6 +408,16 @@ export async function createArchive(
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A URL fit for the manifest: no user info. @throws UsageError otherwise. */
+function recordableUrl(url: string): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*@/.test(url)) {
+    throw new UsageError(
+      `Cannot record source URL "${url.replace(/\/\/[^/]*@/, "//***@")}": it carries credentials`,
+    );
+  }
+  return url;
 }
 
 async function putSignature(storage: Storage, key: string, file: string, signal?: AbortSignal) {

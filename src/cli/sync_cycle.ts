@@ -57,7 +57,11 @@ export function outcomeError(outcome: SyncOutcome, logFile: string): RepoClonerE
   const { result, authError } = outcome;
   if (authError) return authError;
   const bad = result.failed + result.diverged;
-  if (bad > 0 && result.successful + result.diverged === 0) {
+  // A repository whose other targets went through is a partial success, not a failure.
+  const someTargetDone = result.repositories.some((r) =>
+    r.targets.some((t) => t.status === "success" || t.status === "diverged")
+  );
+  if (bad > 0 && result.successful + result.diverged === 0 && !someTargetDone) {
     return new RepoClonerError(
       `Cannot sync any repository: all ${result.failed} failed (${
         result.failed_repositories.join(", ")
@@ -66,8 +70,10 @@ export function outcomeError(outcome: SyncOutcome, logFile: string): RepoClonerE
     );
   }
   if (bad > 0) {
+    const targets = [...new Set(result.failed_targets.map((f) => f.target))];
     const parts = [
       result.failed ? `${result.failed} failed (${result.failed_repositories.join(", ")})` : "",
+      targets.length ? `failed target(s): ${targets.join(", ")}` : "",
       result.diverged ? `${result.diverged} diverged (${result.diverged_repositories.join(", ")})` : "",
     ].filter(Boolean);
     return new PartialFailureError(

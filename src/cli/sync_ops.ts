@@ -89,7 +89,10 @@ export function runStatus(result: SyncRunResult | undefined, error?: unknown): R
   if (!result) return "failure";
   if (result.interrupted) return "interrupted";
   const bad = result.failed + result.diverged;
-  if (result.total > 0 && result.successful + result.diverged === 0) return "failure";
+  const someTargetDone = result.repositories.some((r) =>
+    r.targets.some((t) => t.status === "success" || t.status === "diverged")
+  );
+  if (result.total > 0 && result.successful + result.diverged === 0 && !someTargetDone) return "failure";
   if (bad > 0 || error || result.not_started.length > 0) return "partial";
   return "success";
 }

@@ -3,6 +3,14 @@ import type { SyncSettings } from "../sync/settings.ts";
 import type { RepoSyncResult, SyncRunResult } from "../sync/types.ts";
 import { bidiRepoLines } from "./bidi_view.ts";
 import { formatCount, formatDuration, formatSeconds, type Terminal } from "./terminal.ts";
+import {
+  failedTargetLines,
+  showsTargets,
+  targetDetailLines,
+  targetMarks,
+  uploadLine,
+} from "./target_view.ts";
+import { gitLabel, s3Label } from "../sync/target_settings.ts";
 
 const FORGE: Record<string, string> = { github: "GitHub", gitlab: "GitLab", git: "Git", s3: "S3" };
 
@@ -75,9 +83,15 @@ export class SyncView {
           `   ${this.#prefix(e.repository)} ${this.terminal.style("yellow", "⚠")} ${e.reason} (retrying...)`,
         );
       },
+      uploading: (e) => this.terminal.line(uploadLine(e)),
       completed: (r) => {
         const bidi = r.status !== "failure" ? r.targets[0]?.bidirectional : undefined;
-        if (!bidi) return this.terminal.line(`   ${this.#prefix(r.repository)} ${this.#outcome(r)}`);
+        if (!bidi) {
+          this.terminal.line(`   ${this.#prefix(r.repository)} ${this.#outcome(r)}`);
+          const style = (name: "green" | "yellow" | "red", text: string) => this.terminal.style(name, text);
+          if (showsTargets(r)) { for (const l of targetDetailLines(r, style)) this.terminal.line(l); }
+          return;
+        }
         this.#prefix(r.repository);
         const style = (name: "green" | "yellow" | "red", text: string) => this.terminal.style(name, text);
         for (const l of bidiRepoLines(r, bidi, { dryRun: this.#dryRun, style })) this.terminal.line(l);
@@ -98,6 +112,13 @@ export class SyncView {
     const t = this.terminal;
     const retry = r.retries > 0 ? ` [retry ${r.retries}/${this.#maxRetries}]` : "";
     const time = formatSeconds(r.duration_seconds * 1000);
+    if (showsTargets(r) && r.targets.length > 0 && r.status !== "planned") {
+      const marks = targetMarks(r, (name, text) => t.style(name, text));
+      if (r.up_to_date) return `${marks} (up to date, ${time})${retry}`;
+      return `${marks} (${plural(r.commits_synced, "commit")}, ${
+        plural(r.branches_synced, "branch")
+      }, ${time})${retry}`;
+    }
     if (r.status === "failure") return `${t.style("red", "✗")} ${r.error ?? "failed"}${retry}`;
     if (r.status === "planned") return `→ ${planText(r)}`;
     if (r.up_to_date) return `${t.style("green", "✓")} (up to date, ${time})${retry}`;
@@ -124,6 +145,7 @@ export class SyncView {
     t.line(`  Total repositories: ${formatCount(result.total)}`);
     t.line(`  Successful: ${formatCount(result.successful)}`);
     t.line(`  Failed: ${result.failed}${result.failed ? ` (${result.failed_repositories.join(", ")})` : ""}`);
+    for (const l of failedTargetLines(result)) t.line(l);
     if (result.diverged) {
       t.line(
         `  ${this.#bidirectional ? "With conflicts" : "Diverged"}: ${result.diverged} (${
@@ -164,6 +186,12 @@ export function planText(r: RepoSyncResult): string {
     );
   }
   if (deletes) parts.push(`delete ${plural(deletes, "ref")}`);
+  for (const x of r.targets.filter((x) => x.archive_planned)) {
+    parts.push(`upload ${x.archive_planned} archive to ${x.target}`);
+  }
+  for (const x of r.targets.filter((x) => x.status === "failure")) {
+    parts.push(`${x.target} failed: ${x.error}`);
+  }
   const diverged = [...new Set(r.targets.flatMap((t) => t.diverged))];
   if (diverged.length) parts.push(`diverged: ${diverged.join(", ")}`);
   return parts.length ? parts.join("; ") : "skip (nothing to push)";
@@ -177,6 +205,8 @@ export function endpointLabels(settings: SyncSettings): { sources: string[]; tar
     sources: settings.sources.flatMap((s) =>
       [...s.namespaces, ...s.repositories].map((n) => `${host(s.url, s.type)}/${n}`)
     ),
-    targets: settings.targets.map((t) => `${host(t.url, t.type)}/${t.namespace}`),
+    targets: settings.targets.map((t) =>
+      t.type === "s3" ? s3Label(t) : t.type === "git" ? gitLabel(t) : `${host(t.url, t.type)}/${t.namespace}`
+    ),
   };
 }

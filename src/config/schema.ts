@@ -43,6 +43,8 @@ const target = z.strictObject({
   server_side_encryption: z.string().optional(),
   kms_key_id: z.string().optional(),
   retention: z.number().int().positive().optional(),
+  /** s3 targets: "incremental" (default: against the last archive uploaded, full when none) or "full". */
+  archive_type: z.enum(["full", "incremental"]).optional(),
 });
 
 const archive = z.strictObject({

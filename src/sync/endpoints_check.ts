@@ -1,5 +1,5 @@
 import { UsageError } from "../errors.ts";
-import type { SyncSettings } from "./settings.ts";
+import { isForgeTarget, type SyncSettings } from "./settings.ts";
 
 const DEFAULT_URL = { github: "https://github.com", gitlab: "https://gitlab.com" } as const;
 
@@ -18,7 +18,7 @@ function hostOf(url: string | undefined, type: "github" | "gitlab"): string {
  * @throws {UsageError} naming both.
  */
 export function assertTargetsAreNotSources(settings: Pick<SyncSettings, "sources" | "targets">): void {
-  for (const t of settings.targets) {
+  for (const t of settings.targets.filter(isForgeTarget)) {
     const th = hostOf(t.url, t.type);
     const tn = t.namespace.toLowerCase();
     for (const s of settings.sources) {

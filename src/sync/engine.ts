@@ -12,6 +12,8 @@ import { faultDetail, shortReason } from "./reason.ts";
 import { withRetry } from "./retry.ts";
 import type { SyncSettings } from "./settings.ts";
 import { PlatformTarget, type SyncTarget } from "./target.ts";
+import { buildTargets, prepareTargets, type RunTargets } from "./build_targets.ts";
+import { FanOut } from "./fan_out.ts";
 import type { RepoSyncResult, SyncRunResult, TargetOutcome } from "./types.ts";
 
 /** Progress callbacks for views (terminal, metrics). All optional. */
@@ -24,6 +26,8 @@ export interface SyncEvents {
   retrying?(
     e: { repository: string; attempt: number; maxRetries: number; reason: string; delayMs: number },
   ): void;
+  /** An archive upload to an s3 target is starting. */
+  uploading?(e: { repository: string; target: string; url: string; size: number }): void;
   /** A repository finished (any status), in completion order. */
   completed?(result: RepoSyncResult): void;
 }
@@ -81,26 +85,20 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
       })`,
     };
   });
-  const targets: SyncTarget[] = settings.targets.map((t) =>
-    new PlatformTarget(createPlatform(t, { role: "target", requestTimeoutMs, logger: platformLog }), {
-      namespace: t.namespace,
-      token: t.token,
-      tokenOrigin: t.tokenOrigin,
-      visibility: t.visibility,
-      prune: t.prune,
-    })
-  );
+  const runTargets = buildTargets(settings, { requestTimeoutMs, platformLog, logger });
+  const targets = runTargets.push;
   const result: SyncRunResult = {
     session_id: logger.sessionId,
     dry_run: settings.dryRun,
     sources: sources.flatMap((s) => s.labels),
-    targets: targets.map((t) => t.label),
+    targets: runTargets.all.map((t) => t.label),
     shard: settings.shard,
     total: 0,
     successful: 0,
     failed: 0,
     diverged: 0,
     failed_repositories: [],
+    failed_targets: [],
     diverged_repositories: [],
     commits_synced: 0,
     branches_synced: 0,
@@ -118,7 +116,9 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
 
   const retry = { maxRetries: settings.maxRetries, baseMs: settings.backoffMs, signal: options.signal };
   for (const s of sources) await withRetry(() => s.platform.checkAuth(), retry);
-  for (const t of targets) await withRetry(() => (t as PlatformTarget).platform.checkAuth(), retry);
+  for (const t of targets) {
+    if (t instanceof PlatformTarget) await withRetry(() => t.platform.checkAuth(), retry);
+  }
 
   const { jobs, discovered } = await discoverJobs(sources, {
     overrides: settings.overrides,
@@ -128,7 +128,7 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
     logger: engineLog,
     onDiscovered: (e) => events.discovered?.(e),
   });
-  for (const t of targets) await withRetry(() => t.prepare(), retry);
+  await prepareTargets(runTargets, { retry, log: engineLog });
   result.total = jobs.length;
   events.started?.({ total: jobs.length, discovered });
 
@@ -138,6 +138,7 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
     const r = await syncOne(job, {
       settings,
       targets,
+      runTargets,
       cache,
       events,
       gitLog,
@@ -154,6 +155,14 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
   result.not_started = jobs.filter((j) => !done.has(j.source.fullPath)).map((j) => j.name);
 
   for (const r of result.repositories) {
+    for (const t of r.targets.filter((x) => x.status === "failure")) {
+      result.failed_targets.push({
+        repository: r.repository,
+        target: t.target,
+        target_type: t.target_type ?? "",
+        error: t.error ?? "failed",
+      });
+    }
     if (r.status === "failure") result.failed_repositories.push(r.repository);
     else if (r.status === "diverged") result.diverged_repositories.push(r.repository);
     result.commits_synced += r.commits_synced;
@@ -170,6 +179,7 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
     failed: result.failed,
     diverged: result.diverged,
     failed_repositories: result.failed_repositories,
+    failed_targets: result.failed_targets.length ? result.failed_targets.length : undefined,
     commits_synced: result.commits_synced,
     branches_synced: result.branches_synced,
     duration_seconds: result.duration_seconds,
@@ -183,6 +193,8 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
 interface SyncOneContext {
   settings: SyncSettings;
   targets: SyncTarget[];
+  /** Every target of the run (archive targets, config order). */
+  runTargets: RunTargets;
   cache: MirrorCache;
   events: SyncEvents;
   gitLog: ReturnType<Logger["child"]>;
@@ -204,7 +216,7 @@ async function syncOne(
     repository: job.name,
     source_path: job.source.fullPath,
     source_url: job.source.cloneUrl,
-    target_url: ctx.targets[0]?.destination(job.name).url ?? "",
+    target_url: firstTargetUrl(job.name, ctx.runTargets),
     status: settings.dryRun ? "planned" : "success",
     up_to_date: false,
     commits_synced: 0,
@@ -215,18 +227,21 @@ async function syncOne(
     fetched: false,
     targets: [],
   };
+  const fan = new FanOut(ctx.targets, ctx.runTargets.archives, ctx.runTargets.all.map((t) => t.label));
   try {
     const attempt = await withRetry(
       () => {
         const once: RepoSyncContext = {
-          targets: ctx.targets,
+          targets: fan.pushTargets(),
+          archiveTargets: fan.archiveTargets(),
+          onUpload: ctx.events.uploading,
           cache: ctx.cache,
           dryRun: settings.dryRun,
           deadline: Date.now() + settings.timeoutMs,
           logger: ctx.gitLog,
           signal: ctx.signal,
         };
-        if (!settings.bidirectional) return syncRepositoryOnce(job, once);
+        if (!settings.bidirectional) return fan.run(() => syncRepositoryOnce(job, once));
         return syncBidirectionalOnce(job, {
           ...once,
           bidi: settings.bidirectional,
@@ -259,10 +274,10 @@ async function syncOne(
         },
       },
     );
-    const r = finish(base, attempt.targets, started, retries, attempt.fetched);
+    const r = finish(base, attempt.targets, started, retries, attempt.fetched, ctx.runTargets);
     for (const t of r.targets) logCompleted(ctx.engineLog, r, t);
     ctx.events.completed?.(r);
-    return { result: r };
+    return { result: r, authError: fan.authError() };
   } catch (error) {
     if (ctx.signal?.aborted) {
       ctx.engineLog.warning("Repository sync interrupted", {
@@ -272,6 +287,14 @@ async function syncOne(
         status: "interrupted",
       });
       return { result: base, interrupted: true };
+    }
+    if (fan.isTargetRetry(error)) {
+      // Retries ran out for some target: every target's own outcome stands.
+      const attempt = fan.result();
+      const r = finish(base, attempt.targets, started, retries, attempt.fetched, ctx.runTargets);
+      for (const t of r.targets) logCompleted(ctx.engineLog, r, t);
+      ctx.events.completed?.(r);
+      return { result: r, authError: fan.authError() };
     }
     const r: RepoSyncResult = {
       ...base,
@@ -302,30 +325,54 @@ function finish(
   started: number,
   retries: number,
   fetched: boolean,
+  runTargets: RunTargets,
 ): RepoSyncResult {
-  const sum = (k: "commits_synced" | "branches_synced" | "tags_synced") =>
-    targets.reduce((a, t) => a + t[k], 0);
+  const kinds = new Map(runTargets.all.map((t) => [t.label, t.kind]));
+  for (const t of targets) t.target_type ??= kinds.get(t.target);
+  // What the source brought, not a sum over targets: each target receives the same commits.
+  const most = (k: "commits_synced" | "branches_synced" | "tags_synced") =>
+    targets.reduce((a, t) => Math.max(a, t[k]), 0);
+  const failed = targets.filter((t) => t.status === "failure");
   return {
     ...base,
     target_url: targets[0]?.target_url ?? base.target_url,
-    status: base.status === "planned"
+    status: failed.length > 0
+      ? "failure"
+      : base.status === "planned"
       ? "planned"
       : targets.some((t) => t.status === "diverged")
       ? "diverged"
       : "success",
     up_to_date: targets.every((t) => t.up_to_date),
-    commits_synced: sum("commits_synced"),
-    branches_synced: sum("branches_synced"),
-    tags_synced: sum("tags_synced"),
+    commits_synced: most("commits_synced"),
+    branches_synced: most("branches_synced"),
+    tags_synced: most("tags_synced"),
     duration_seconds: round((Date.now() - started) / 1000),
     retries,
     fetched,
     targets,
+    ...(failed.length > 0
+      ? {
+        error: failed.map((t) => `${t.target}: ${t.error}`).join("; "),
+        error_type: failed[0].error_type,
+      }
+      : {}),
   };
 }
 
+/** The first target's URL for `name`, for results of repositories that failed before any target. */
+function firstTargetUrl(name: string, targets: RunTargets): string {
+  const first = targets.push[0];
+  if (!first || targets.all[0] !== first) return targets.archives[0]?.storage.location ?? "";
+  try {
+    return first.destination(name).url;
+  } catch {
+    return "";
+  }
+}
+
 function logCompleted(log: ReturnType<Logger["child"]>, r: RepoSyncResult, t: TargetOutcome): void {
-  log.info(r.status === "planned" ? "Repository sync planned" : "Repository sync completed", {
+  const fields = {
     repository: r.repository,
     source_url: r.source_url,
     target_url: t.target_url,
@@ -340,7 +387,17 @@ function logCompleted(log: ReturnType<Logger["child"]>, r: RepoSyncResult, t: Ta
     refs_deleted: t.refs_deleted || undefined,
     retries: r.retries || undefined,
     target: t.target,
-  });
+    target_type: t.target_type,
+    archive: t.archive?.url,
+    archive_type: t.archive?.type ?? t.archive_planned,
+    size_bytes: t.archive?.size,
+    sha256: t.archive?.sha256,
+  };
+  if (t.status === "failure") {
+    log.error("Repository sync to target failed", { ...fields, error_type: t.error_type, error: t.error });
+    return;
+  }
+  log.info(r.status === "planned" ? "Repository sync planned" : "Repository sync completed", fields);
 }
 
 function round(n: number): number {

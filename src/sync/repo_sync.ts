@@ -1,5 +1,5 @@
-import { AuthError, TransientError } from "../errors.ts";
-import { classifyGitFailure, git, type GitAuth, type GitOptions } from "../git/git.ts";
+import { AuthError, RepoClonerError, TransientError } from "../errors.ts";
+import { classifyGitFailure, git, type GitAuth, type GitError, type GitOptions } from "../git/git.ts";
 import { assertDistinctLocations, assertSafeRefs } from "../git/safe_location.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import type { RemoteRepository } from "../platforms/types.ts";
@@ -9,6 +9,14 @@ import { type RefMap, sameRefs, shortRef, targetUpToDate } from "./refs.ts";
 import { listRemoteRefs } from "./remote_refs.ts";
 import type { Destination, SyncTarget } from "./target.ts";
 import type { TargetOutcome } from "./types.ts";
+import {
+  archiveNeeded,
+  archiveStates,
+  deliverArchives,
+  type DeliverArchivesOptions,
+} from "./archive_fanout.ts";
+import type { S3ArchiveTarget } from "./archive_target.ts";
+import { failTarget, type TargetFailure } from "./target_failure.ts";
 
 /** One repository to sync. */
 export interface RepoJob {
@@ -24,7 +32,10 @@ export interface RepoJob {
 
 /** What one attempt needs. */
 export interface RepoSyncContext {
+  /** Targets pushed to (github, gitlab, git). */
   targets: readonly SyncTarget[];
+  /** Targets fed an archive built from the mirror (s3), after the pushes. Default none. */
+  archiveTargets?: readonly S3ArchiveTarget[];
   cache: MirrorCache;
   dryRun: boolean;
   /** Deadline of this attempt (epoch ms); every git process is killed when it passes. */
@@ -32,30 +43,32 @@ export interface RepoSyncContext {
   logger?: ModuleLogger;
   /** Aborts the attempt: every git process it started is killed with its process group. */
   signal?: AbortSignal;
+  /** An archive upload is starting (terminal view). */
+  onUpload?: DeliverArchivesOptions["onUpload"];
 }
 
 /** One attempt's outcome. */
 export interface AttemptResult {
   fetched: boolean;
+  /** One outcome per target of the attempt (failed ones have status "failure" and `error`). */
   targets: TargetOutcome[];
+  /** The targets that failed, with their errors, for the caller's retry decision. */
+  failures?: TargetFailure[];
 }
 
 /**
- * One attempt at syncing one repository: `ls-remote` both sides; when every target already has
- * every source branch and tag, stop (no fetch, no push). Otherwise bring the mirror up to date (only
- * when its refs differ from the source's; a repository never seen before that a target lacks is
- * cloned straight away, without the source `ls-remote`), then per target: create the repository if missing, plan
- * each ref ({@link planRefs}), count the commits new to the target and push branches and tags —
- * never forced. Throws TransientError / AuthError / RepoClonerError; the caller retries.
+ * One attempt at syncing one repository to every target from one fetch: `ls-remote` the source and
+ * the push targets, read each archive target's newest manifest; when every target already has every
+ * source branch and tag, stop (no fetch). Otherwise bring the mirror up to date (only when its refs
+ * differ from the source's; a repository never seen before that a target lacks is cloned straight
+ * away, without the source `ls-remote`), then per push target: create the repository if missing, plan
+ * each ref ({@link planRefs}), count the commits new to the target and push branches and tags — never
+ * forced; per archive target: build and upload the next archive from the mirror.
+ * A target's failure is recorded on its outcome (and in `failures`) and the others go on; failures of
+ * the source (listing, fetch) throw: TransientError / AuthError / RepoClonerError. The caller retries.
  */
 export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Promise<AttemptResult> {
-  for (const target of ctx.targets) {
-    assertDistinctLocations(
-      job.source.cloneUrl,
-      target.destination(job.name).url,
-      `sync "${job.source.fullPath}"`,
-    );
-  }
+  const failures: TargetFailure[] = [];
   const t = (): number => {
     const left = ctx.deadline - Date.now();
     if (left <= 0) throw new TransientError(`Network timeout: "${job.source.fullPath}" ran out of time`);
@@ -68,6 +81,46 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
     logger: ctx.logger,
     signal: ctx.signal,
   });
+  const outcome = (target: SyncTarget, url: string): TargetOutcome => ({
+    target: target.label,
+    target_type: target.kind,
+    target_url: url,
+    status: ctx.dryRun ? "planned" : "success",
+    created: false,
+    up_to_date: false,
+    commits_synced: 0,
+    branches_synced: 0,
+    tags_synced: 0,
+    refs_deleted: 0,
+    diverged: [],
+    plan: [],
+  });
+  const states: Array<TargetWork & { failed?: boolean }> = [];
+  for (const target of ctx.targets) {
+    const out = outcome(target, "");
+    try {
+      const dest = target.destination(job.name);
+      out.target_url = dest.url;
+      assertDistinctLocations(job.source.cloneUrl, dest.url, `sync "${job.source.fullPath}"`);
+      states.push({ target, dest, refs: new Map(), local: new Map(), dir: "", out });
+    } catch (error) {
+      failures.push(failTarget(out, error));
+      states.push({
+        target,
+        dest: undefined as never,
+        refs: new Map(),
+        local: new Map(),
+        dir: "",
+        out,
+        failed: true,
+      });
+    }
+  }
+  const archives = await archiveStates(job, ctx.archiveTargets ?? [], {
+    dryRun: ctx.dryRun,
+    signal: ctx.signal,
+    failures,
+  });
   const dir = ctx.cache.pathFor(job.sourceHost, job.source.fullPath);
   const pull = async () => {
     await ctx.cache.update(dir, job.source.cloneUrl, gitOpts(job.sourceAuth)).catch((e) => {
@@ -77,51 +130,91 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
   };
   // First sight of a repository that some target lacks: the clone is needed whatever ls-remote
   // would say, so skip it and let the fresh mirror's refs stand for the source's.
-  const firstClone = !ctx.cache.has(dir) && ctx.targets.some((x) => !x.destination(job.name).exists);
+  const firstClone = !ctx.cache.has(dir) &&
+    (states.some((s) => !s.failed && !s.dest.exists) || archives.some((a) => a.state && !a.state.latest));
   let local = firstClone ? await pull() : await ctx.cache.refs(dir, gitOpts());
   let fetched = firstClone;
   const sourceRefs = firstClone
     ? local
     : await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
   assertSafeRefs(sourceRefs.keys(), `the source of "${job.source.fullPath}"`);
-  const states: Array<{ target: SyncTarget; dest: Destination; refs: RefMap }> = [];
-  for (const target of ctx.targets) {
-    const dest = target.destination(job.name);
-    const refs = dest.exists ? await lsRemote(dest.url, gitOpts(dest.auth), target.who) : new Map();
-    states.push({ target, dest, refs });
+  for (const s of states.filter((x) => !x.failed && x.dest.exists)) {
+    try {
+      s.refs = await targetRefs(s, gitOpts(s.dest.auth));
+    } catch (error) {
+      s.failed = true;
+      failures.push(failTarget(s.out, error));
+    }
   }
-  const needy = states.filter((s) => !s.dest.exists || !targetUpToDate(sourceRefs, s.refs, s.target.prune));
-  const outcome = (s: (typeof states)[number]): TargetOutcome => ({
-    target: s.target.label,
-    target_url: s.dest.url,
-    status: ctx.dryRun ? "planned" : "success",
-    created: false,
-    up_to_date: !needy.includes(s),
-    commits_synced: 0,
-    branches_synced: 0,
-    tags_synced: 0,
-    refs_deleted: 0,
-    diverged: [],
-    plan: [],
-  });
-  if (needy.length === 0) return { fetched, targets: states.map(outcome) };
+  const needy = states.filter((s) =>
+    !s.failed && (!s.dest.exists || s.missing || !targetUpToDate(sourceRefs, s.refs, s.target.prune))
+  );
+  for (const s of states) s.out.up_to_date = !s.failed && !needy.includes(s);
+  const archiveNeedy = archives.filter((a) => archiveNeeded(a, sourceRefs));
+  for (const a of archives) a.out.up_to_date = a.state !== undefined && !archiveNeedy.includes(a);
+  const outcomes = () => [...states.map((s) => s.out), ...archives.map((a) => a.out)];
+  if (needy.length === 0 && archiveNeedy.length === 0) return { fetched, targets: outcomes(), failures };
   if (!fetched && !sameRefs(local, sourceRefs)) {
     local = await pull();
     fetched = true;
   }
 
-  const outcomes: TargetOutcome[] = [];
-  for (const s of states) {
-    const out = outcome(s);
-    outcomes.push(out);
-    if (needy.includes(s)) await syncTarget(job, { ...s, out, local, dir }, { ...ctx, gitOpts });
+  for (const s of needy) {
+    try {
+      await syncTarget(job, { ...s, local, dir }, { ...ctx, gitOpts });
+    } catch (error) {
+      failures.push(failTarget(s.out, s.missing ? missingRepository(s, error) : error));
+    }
   }
-  return { fetched, targets: outcomes };
+  await deliverArchives(job, archiveNeedy, {
+    dir,
+    local,
+    dryRun: ctx.dryRun,
+    signal: ctx.signal,
+    deadline: ctx.deadline,
+    inMirror: gitOpts(undefined, dir),
+    failures,
+    onUpload: ctx.onUpload,
+  });
+  return { fetched, targets: outcomes(), failures };
+}
+
+/**
+ * A target's refs. A plain git server that answers "not found" is taken as empty and `missing` is set:
+ * the push is still tried, for servers that create repositories on push.
+ */
+async function targetRefs(s: TargetWork, opts: GitOptions): Promise<RefMap> {
+  try {
+    return await lsRemote(s.dest.url, opts, s.target.who);
+  } catch (error) {
+    if (s.target.kind !== "git" || !isNotFound(error)) throw error;
+    s.missing = true;
+    return new Map();
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  if ((error as RepoClonerError)?.errorType === "NotFound") return true;
+  return /not found|does not exist|does not appear to be a git repository/i.test(
+    `${(error as Error)?.message ?? ""}\n${(error as GitError)?.stderr ?? ""}`,
+  );
+}
+
+/** The error of a push to a plain git server repository that does not exist. */
+function missingRepository(s: TargetWork, error: unknown): unknown {
+  if (error instanceof AuthError) return error;
+  return new RepoClonerError(
+    `Cannot push to "${s.dest.url}": the repository does not exist on the git server, and the server did ` +
+      "not create it on push. Create it there first (a plain git server has no API to create repositories)",
+    { cause: error, errorType: "NotFound" },
+  );
 }
 
 interface TargetWork {
   target: SyncTarget;
   dest: Destination;
+  /** A plain git server said the repository does not exist (the push is tried anyway). */
+  missing?: boolean;
   /** Target refs from `ls-remote`. */
   refs: RefMap;
   /** Mirror refs (the source, fetched). */

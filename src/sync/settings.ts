@@ -5,6 +5,14 @@ import { UsageError } from "../errors.ts";
 import { type BidiSettings, resolveBidiSettings } from "./bidi_settings.ts";
 import { defaultCacheDir } from "./mirror.ts";
 import { parseShard, type Shard } from "./shard.ts";
+import {
+  type GitTargetSettings,
+  resolveGitTarget,
+  resolveS3Target,
+  type S3TargetSettings,
+} from "./target_settings.ts";
+
+export type { GitTargetSettings, S3TargetSettings };
 
 /** A forge endpoint with its token. */
 export interface EndpointSettings {
@@ -23,11 +31,19 @@ export interface SourceSettings extends EndpointSettings {
   includeArchived: boolean;
 }
 
-/** A target namespace. */
+/** A target namespace on a forge. */
 export interface TargetSettings extends EndpointSettings {
   namespace: string;
   visibility: "private" | "internal" | "public";
   prune: boolean;
+}
+
+/** Any target: a forge namespace, a plain git server (URL template) or an S3 archive bucket. */
+export type AnyTargetSettings = TargetSettings | GitTargetSettings | S3TargetSettings;
+
+/** True for GitHub and GitLab targets (the ones with an API). */
+export function isForgeTarget(t: AnyTargetSettings): t is TargetSettings {
+  return t.type === "github" || t.type === "gitlab";
 }
 
 /** Per-repository settings from `repositories[]`. */
@@ -41,7 +57,8 @@ export interface RepoOverride {
 /** Everything a sync run needs, resolved from config file, environment and flags. */
 export interface SyncSettings {
   sources: SourceSettings[];
-  targets: TargetSettings[];
+  /** In config order. */
+  targets: AnyTargetSettings[];
   maxParallel: number;
   timeoutMs: number;
   maxRetries: number;
@@ -155,13 +172,10 @@ export function resolveSyncSettings(
       includeArchived: s.include_archived ?? false,
     };
   });
-  const targets = targetsRaw.map((t, i): TargetSettings => {
+  const targets = targetsRaw.map((t, i): AnyTargetSettings => {
     const where = `targets[${i}]`;
-    if (t.type !== "github" && t.type !== "gitlab") {
-      throw new UsageError(
-        `Cannot sync to ${where}: type "${t.type}" is not supported by sync yet; use github or gitlab`,
-      );
-    }
+    if (t.type === "git") return resolveGitTarget(t, where, config);
+    if (t.type === "s3") return resolveS3Target(t, where, config, options.env);
     if (t.url) checkInstanceUrl(t.url, `${where}.url`);
     if (t.api_url) checkInstanceUrl(t.api_url, `${where}.api_url`);
     const namespace = t.type === "github" ? t.organization : (t.namespace ?? t.organization);
@@ -190,7 +204,7 @@ export function resolveSyncSettings(
     };
   });
   for (const s of sources) {
-    for (const t of targets) {
+    for (const t of targets.filter(isForgeTarget)) {
       const same = s.type === t.type && sameHost(s.url, t.url, s.type) &&
         s.namespaces.some((n) => n.toLowerCase() === t.namespace.toLowerCase());
       if (same) {
@@ -202,6 +216,7 @@ export function resolveSyncSettings(
   }
   const c = config.concurrency ?? {};
   const bidirectional = resolveBidiSettings(config, { env: options.env, sources: sources.length, targets });
+
   return {
     sources,
     targets,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveSyncSettings } from "./settings.ts";
+import { isForgeTarget, resolveSyncSettings } from "./settings.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { UsageError } from "../errors.ts";
 
@@ -20,9 +20,12 @@ Deno.test("resolveSyncSettings() builds the spec's GitLab → GitHub sync from t
   assert.deepEqual(s.sources.map((x) => [x.type, x.url, x.namespaces, x.tokenOrigin]), [
     ["gitlab", "https://gitlab.example.com", ["backend"], "GITLAB_TOKEN"],
   ]);
-  assert.deepEqual(s.targets.map((x) => [x.type, x.url, x.namespace, x.tokenOrigin, x.visibility]), [
-    ["github", "https://github.com", "myorg", "GITHUB_TOKEN", "private"],
-  ]);
+  assert.deepEqual(
+    s.targets.filter(isForgeTarget).map((x) => [x.type, x.url, x.namespace, x.tokenOrigin, x.visibility]),
+    [
+      ["github", "https://github.com", "myorg", "GITHUB_TOKEN", "private"],
+    ],
+  );
   assert.equal(s.cacheDir, "/home/u/.cache/repo-cloner");
   assert.equal(resolveSyncSettings({}, { env: { ...ENV, XDG_CACHE_HOME: "/c" } }).cacheDir, "/c/repo-cloner");
   assert.equal(s.maxRetries, 3);

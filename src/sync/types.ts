@@ -1,11 +1,16 @@
 import type { BidiOutcome } from "./bidi_outcome.ts";
 import type { RefPlanEntry } from "./plan.ts";
+import type { UploadedArchive } from "./archive_target.ts";
+
+export type { UploadedArchive };
 
 /** Outcome of one repository on one target. */
 export interface TargetOutcome {
-  /** Target label: `github.com/myorg`. */
+  /** Target label: `github.com/myorg`, `git.internal/backend/{name}.git`, `s3://bucket/prefix`. */
   target: string;
-  /** Repository URL on the target, without credentials. */
+  /** Target type from config: "github", "gitlab", "git", "s3" (filled in by the engine when absent). */
+  target_type?: string;
+  /** Repository URL on the target, without credentials (s3: the prefix, or the uploaded object). */
   target_url: string;
   /** "success", "diverged" (some refs not fast-forward, left alone), "failure" or "planned" (dry run). */
   status: "success" | "diverged" | "failure" | "planned";
@@ -25,6 +30,14 @@ export interface TargetOutcome {
   diverged: string[];
   /** Per-ref plan (always filled in a dry run; otherwise only the refs that changed or diverged). */
   plan: RefPlanEntry[];
+  /** Why this target failed (status "failure"), redacted; the other targets went on. */
+  error?: string;
+  /** Kind of that failure: "AuthenticationError", "StorageError", "NetworkError"… */
+  error_type?: string;
+  /** s3 targets: the archive uploaded in this run. */
+  archive?: UploadedArchive;
+  /** s3 targets in a dry run: the archive that would be uploaded. */
+  archive_planned?: "full" | "incremental";
   /**
    * `sync.mode: bidirectional` only: per-ref plan, conflicts and their resolution, what moved each way,
    * how the state was found. `diverged` then lists the conflicts still unresolved after the run.
@@ -74,8 +87,10 @@ export interface SyncRunResult {
   successful: number;
   failed: number;
   diverged: number;
-  /** Names of failed repositories. */
+  /** Names of failed repositories (any target failed, or the source). */
   failed_repositories: string[];
+  /** Every repository × target that failed while other targets of that repository went on. */
+  failed_targets: Array<{ repository: string; target: string; target_type: string; error: string }>;
   diverged_repositories: string[];
   commits_synced: number;
   branches_synced: number;

@@ -68,6 +68,49 @@ Deno.test("e2e split: --split-size writes volumes and an index; verify and resto
     assert.equal(await forEachRef(join(restored, "sample-app")), await forEachRef(fx.dir));
   });
 
+  await t.step("a signed split archive: the index is signed and verify checks it", async () => {
+    const env = { XDG_STATE_HOME: join(dir, "state") };
+    const keys = join(dir, "keys");
+    ok(await runBinary(["key", "generate", "--unencrypted", "-o", keys], { env }), "key generate");
+    const signed = join(dir, "split-signed");
+    ok(
+      await runBinary(
+        [
+          "archive",
+          "create",
+          fx.dir,
+          "--output",
+          signed,
+          "--no-dependencies",
+          "--split-size",
+          "100K",
+          "--sign",
+          join(keys, "repo-cloner.key"),
+        ],
+        { env },
+      ),
+      "create --sign",
+    );
+    const idx = readdirSync(signed).find((n) => n.endsWith(".volumes.json"))!;
+    assert.ok(existsSync(join(signed, idx + ".minisig")), "the index carries the signature");
+    const pub = join(keys, "repo-cloner.pub");
+    const v = ok(
+      await runBinary([
+        "archive",
+        "verify",
+        join(signed, idx.replace(".volumes.json", ".001")),
+        "--trusted-key",
+        pub,
+      ], { env }),
+      "verify",
+    );
+    assert.match(v.stdout, /Signature: ✓/);
+    const first = readFileSync(join(signed, idx), "utf8");
+    writeFileSync(join(signed, idx), first + " "); // one more byte: the signed index changed
+    const tampered = await runBinary(["archive", "verify", join(signed, idx), "--trusted-key", pub], { env });
+    assert.equal(tampered.code, 3, "a changed index fails its signature");
+  });
+
   await t.step("a missing volume is named, and nothing is restored", async () => {
     const copy = join(dir, "split-missing");
     mkdirSync(copy);

@@ -180,6 +180,11 @@ export function renderTable(r: Results): string {
         " look at the min times and the CPU-time ratios, or rerun on a quiet machine (or with --nice=-10 as root).",
     );
   }
+  if (m.nice !== null && m.nice !== undefined) {
+    lines.push(
+      `note: --nice=${m.nice}: repo-cloner's git children run in their own sessions without it (see bench/README.md)`,
+    );
+  }
   const row = (name: string, s: Stats | null) =>
     lines.push(
       s

@@ -8,7 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { BINARY, CANARY, cleanPath, runBinary, type RunResult, tempDir } from "./support/binary.ts";
 import { writeRandomFile } from "./support/fixture_repo.ts";
@@ -283,4 +284,38 @@ Deno.test("a stalled server: curl's low-speed limit (GIT_HTTP_LOW_SPEED_TIME=2) 
   assert.deepEqual(entries(out), []);
   w.server.faults.length = 0;
   await w.server.close();
+});
+
+Deno.test("sync refuses a second run on the same mirror cache before any network use (exit 1)", async () => {
+  const dir = tempDir("rc-sync-lock-");
+  const cache = join(dir, "cache");
+  mkdirSync(cache);
+  const holder = spawn("sleep", ["30"], { stdio: "ignore" });
+  try {
+    const owner = {
+      pid: holder.pid,
+      hostname: hostname(),
+      started_at: new Date().toISOString(),
+      command: "sync",
+    };
+    writeFileSync(join(cache, ".repo-cloner.lock"), JSON.stringify(owner));
+    const r = await runBinary(["sync", "--cache-dir", cache], {
+      env: {
+        GITLAB_URL: "http://127.0.0.1:9",
+        GITLAB_TOKEN: CANARY,
+        GITLAB_GROUP: "backend",
+        GITHUB_URL: "http://127.0.0.1:9",
+        GITHUB_ORG: "myorg",
+        GITHUB_TOKEN: CANARY,
+      },
+    });
+    oneLine(
+      r,
+      1,
+      new RegExp(`^✗ Cannot use mirror cache "${cache}": another run holds it: "sync" \\(pid ${holder.pid} `),
+    );
+    assert.ok(!r.stdout.includes(CANARY) && !r.stderr.includes(CANARY));
+  } finally {
+    holder.kill("SIGKILL");
+  }
 });

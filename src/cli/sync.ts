@@ -6,6 +6,7 @@ import { openContext } from "./context.ts";
 import { interruptScope } from "./interrupt.ts";
 import { globalsOf } from "./program.ts";
 import { outcomeError, runScope, runSyncCycle } from "./sync_cycle.ts";
+import { acquireLock } from "../fs/lock.ts";
 import { runScheduledSync } from "./sync_schedule.ts";
 import { openSyncOps } from "./sync_ops.ts";
 
@@ -41,17 +42,24 @@ export function registerSyncCommand(program: Command): void {
       const ctx = openContext("sync", globalsOf(cmd));
       const settings = resolveSyncSettings(ctx.config, { env: ctx.env, flags: opts });
       const every = scheduleInterval(opts.every, ctx.config.sync?.every);
-      if (every !== undefined) {
-        if (settings.dryRun) {
-          throw new UsageError("Cannot use --every with --dry-run: a plan is printed once");
-        }
-        return await runScheduledSync(ctx, settings, { everyMs: every });
+      if (every !== undefined && settings.dryRun) {
+        throw new UsageError("Cannot use --every with --dry-run: a plan is printed once");
       }
-      const ops = openSyncOps(ctx, { shard: settings.shard, scope: runScope(settings) });
-      const outcome = await interruptScope().run((signal) => runSyncCycle(ctx, settings, { ops, signal }));
-      ctx.terminal.result(outcome.result);
-      const problem = outcomeError(outcome, ctx.logFile);
-      if (problem) throw problem;
+      // One run per mirror cache: a second one (another shell, an overlapping cron) is refused.
+      const cacheLock = await acquireLock(settings.cacheDir, {
+        role: "mirror cache",
+        command: "repo-cloner sync",
+      });
+      try {
+        if (every !== undefined) return await runScheduledSync(ctx, settings, { everyMs: every });
+        const ops = openSyncOps(ctx, { shard: settings.shard, scope: runScope(settings) });
+        const outcome = await interruptScope().run((signal) => runSyncCycle(ctx, settings, { ops, signal }));
+        ctx.terminal.result(outcome.result);
+        const problem = outcomeError(outcome, ctx.logFile);
+        if (problem) throw problem;
+      } finally {
+        cacheLock.release();
+      }
     });
 }
 

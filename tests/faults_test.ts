@@ -245,6 +245,35 @@ Deno.test("SIGKILL during restore: only hidden staging remains; the rerun remove
   }
 });
 
+Deno.test("SIGKILL during the push: the rerun finds its own restored repository and completes the push", async () => {
+  const w = await getWorld();
+  const out = join(w.root, "restored-push-killed");
+  const target = `${w.server.url}/target.git`;
+  w.server.faults.push({ match: /^\/target\.git\/git-receive-pack$/, kind: "delay", ms: 3000 });
+  const run = startBinary(["archive", "restore", w.archive, "-o", out, "--target", target], {
+    TARGET_TOKEN: CANARY,
+  });
+  const pushing = await waitFor(() => w.server.log.some((e) => e.path === "/target.git/git-receive-pack"));
+  assert.ok(pushing, "the push never started");
+  run.child.kill("SIGKILL");
+  await run.done;
+  assert.ok(existsSync(join(out, "payload", ".git")), "the repository was in place before the push");
+  const again = await runBinary(["archive", "restore", w.archive, "-o", out, "--target", target], {
+    env: { TARGET_TOKEN: CANARY },
+  });
+  assert.equal(again.code, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /✓ Pushed to target/);
+  assert.equal(await forEachRef(join(w.root, "server", "target.git")), await forEachRef(w.src));
+  assert.deepEqual(entries(out), ["payload"]);
+  // Someone else's content at the destination is still never taken for ours.
+  const other = join(w.root, "restored-other");
+  mkdirSync(join(other, "payload"), { recursive: true });
+  writeFileSync(join(other, "payload", "notes.txt"), "mine");
+  const refused = await runBinary(["archive", "restore", w.archive, "-o", other]);
+  oneLine(refused, 1, /already exists and is not empty/);
+  w.server.faults.length = 0;
+});
+
 Deno.test("a second run on the same output directory is refused (exit 1) while the first one runs", async () => {
   const w = await getWorld();
   const out = join(w.root, "archives-locked");

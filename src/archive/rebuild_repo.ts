@@ -14,6 +14,7 @@ import type { ModuleLogger } from "../log/logger.ts";
 import { git, GitError } from "../git/git.ts";
 import { diffRefs, listRefs } from "../git/refs.ts";
 import { fsyncPath } from "../fs/atomic_write.ts";
+import { writeRestoreMarker } from "./restore_marker.ts";
 import { applyIncremental, checkOutHead, moveLfsObjects, type RestoreLayer } from "./apply_layer.ts";
 import type { Manifest } from "./manifest.ts";
 
@@ -107,6 +108,7 @@ export async function rebuildRepository(
     assertFreeDestination(dest);
     if (existsSync(dest)) rmdirSync(dest);
     chmodSync(partial, 0o755);
+    writeRestoreMarker(partial, last);
     renameSync(partial, dest);
     fsyncPath(options.parent, { directory: true });
   } catch (e) {

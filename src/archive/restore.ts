@@ -8,6 +8,7 @@ import { lfsAvailable } from "../git/lfs.ts";
 import { assertFreeSpace, restoreSpaceEstimate } from "../fs/disk_space.ts";
 import { lsRemote } from "../git/refs.ts";
 import { refNameProblem } from "../git/safe_location.ts";
+import { restoredEarlier } from "./restore_marker.ts";
 import { type Logger, nullLogger } from "../log/logger.ts";
 import { extractVerified } from "./extract.ts";
 import type { Manifest } from "./manifest.ts";
@@ -155,7 +156,10 @@ export async function restoreArchive(
   }
   if (target) await lsRemote(target.gitUrl, { auth: options.targetAuth, logger: gitLog });
   const haveLfs = await lfsAvailable({ logger: gitLog });
-  if (!into) assertFreeDestination(join(output, links[0].manifest.repository.name));
+  // A rerun after a kill during dependencies or the push finds its own repository and carries on.
+  const dest = join(output, links[0].manifest.repository.name);
+  const resumed = !into && await restoredEarlier(dest, links[links.length - 1].manifest, { logger: gitLog });
+  if (!into && !resumed) assertFreeDestination(dest);
 
   // Step 2/5: verify + extract each archive in one pass.
   emit({ kind: "verify:start" });
@@ -199,6 +203,12 @@ export async function restoreArchive(
         signal: options.signal,
       });
       rebuilt = { dir: into, ...counts };
+    } else if (resumed) {
+      rebuilt = { dir: dest, ...refCounts(manifest) };
+      log.info("Repository already restored from this archive by an earlier run: carrying on", {
+        repository: manifest.repository.name,
+        location: dest,
+      });
     } else {
       rebuilt = await rebuildRepository(layers, {
         parent: output,

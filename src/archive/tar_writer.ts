@@ -168,9 +168,19 @@ async function addFile(
       if (!stream.write(chunk)) {
         await guard(
           new Promise<void>((resolve, reject) => {
-            stream.once("drain", resolve);
-            stream.once("error", reject);
-            stream.once("close", resolve);
+            // Remove all three afterwards: one wait per full buffer would pile up listeners otherwise.
+            const settle = (error?: Error) => {
+              stream.off("drain", onDone);
+              stream.off("close", onDone);
+              stream.off("error", onError);
+              if (error) reject(error);
+              else resolve();
+            };
+            const onDone = () => settle();
+            const onError = (e: Error) => settle(e);
+            stream.once("drain", onDone);
+            stream.once("error", onError);
+            stream.once("close", onDone);
           }),
         );
       }

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { tmpdir } from "node:os";
 import { basename } from "node:path";
 import {
   type ArchiveSignatureCheck,
@@ -14,6 +15,7 @@ import { globalsOf } from "./program.ts";
 import { type CommandContext, openContext } from "./context.ts";
 import { addTrustedKeyOptions, signatureCheckOptions, type TrustedKeyFlags } from "./signature_options.ts";
 import { formatBytes, formatSeconds, type Terminal } from "./terminal.ts";
+import { fetchRemoteArchives } from "./remote_archives.ts";
 
 /**
  * Prints the spec's check list for a valid archive, indented under a step heading:
@@ -78,44 +80,61 @@ export function registerArchiveVerify(archive: Command): void {
         throw new UsageError("Cannot verify archive: no archive given. Pass ARCHIVE or set ARCHIVE_PATH");
       }
       // A split archive is named by its index (where its signature sits), whichever file was given.
-      const paths = given.map((f) => volumeIndexPathFor(f) ?? f);
-      if (paths.length > 1) return await verifyChainCommand(ctx, paths, flags);
-      const path = paths[0];
-      const log = ctx.logger.child("archive_verify");
-      const t = ctx.terminal;
-      const started = performance.now();
-      t.line(`🔍 Verifying archive ${basename(path)}`);
+      const wanted = given.map((f) => volumeIndexPathFor(f) ?? f);
+      const fetched = await fetchRemoteArchives(wanted, {
+        env: ctx.env,
+        under: tmpdir(),
+        terminal: ctx.terminal,
+      });
       try {
-        const signature = await checkArchiveSignature(path, signatureCheckOptions(ctx, flags));
-        if (signature.status === "verified") {
-          log.info("Archive signature verified", {
-            archive: path,
-            key_id: signature.key_id,
-            seq: signature.seq,
-          });
-        }
-        const verified = await verifyArchive(path, { logger: log });
-        checkSignedManifest(signature, { archive_id: verified.archive_id }, path);
-        const report = { ...verified, signature };
-        printVerifyChecks(t, report);
-        t.line(
-          `      Size: ${formatBytes(report.archive_bytes)} (${formatBytes(report.content_bytes)} unpacked)`,
-        );
-        t.result(report);
-      } catch (error) {
-        if (error instanceof VerificationError) {
-          printVerifyFailure(t, error, performance.now() - started);
-          t.result({
-            valid: false,
-            archive: path,
-            error: error.message,
-            entry: error.entry,
-            exit_code: error.exitCode,
-          });
-        }
-        throw error;
+        if (wanted.length > 1) return await verifyChainCommand(ctx, fetched.paths, flags);
+        await verifyOneCommand(ctx, fetched.paths[0], { ...flags, shownAs: wanted[0] });
+      } finally {
+        fetched.cleanup();
       }
     });
+}
+
+/** `archive verify ARCHIVE` for one archive (a local copy when it came from S3: `shownAs` is its URL). */
+async function verifyOneCommand(
+  ctx: CommandContext,
+  path: string,
+  flags: TrustedKeyFlags & { shownAs: string },
+): Promise<void> {
+  const log = ctx.logger.child("archive_verify");
+  const t = ctx.terminal;
+  const started = performance.now();
+  t.line(`🔍 Verifying archive ${basename(path)}`);
+  try {
+    const signature = await checkArchiveSignature(path, signatureCheckOptions(ctx, flags));
+    if (signature.status === "verified") {
+      log.info("Archive signature verified", {
+        archive: path,
+        key_id: signature.key_id,
+        seq: signature.seq,
+      });
+    }
+    const verified = await verifyArchive(path, { logger: log });
+    checkSignedManifest(signature, { archive_id: verified.archive_id }, path);
+    const report = { ...verified, archive: flags.shownAs, signature };
+    printVerifyChecks(t, report);
+    t.line(
+      `      Size: ${formatBytes(report.archive_bytes)} (${formatBytes(report.content_bytes)} unpacked)`,
+    );
+    t.result(report);
+  } catch (error) {
+    if (error instanceof VerificationError) {
+      printVerifyFailure(t, error, performance.now() - started);
+      t.result({
+        valid: false,
+        archive: flags.shownAs,
+        error: error.message,
+        entry: error.entry,
+        exit_code: error.exitCode,
+      });
+    }
+    throw error;
+  }
 }
 
 /** `archive verify FULL INC1 INC2…`: the chain's order from the manifests, then every archive. */

@@ -3,7 +3,7 @@ import { runSync, type SyncOutcome } from "../sync/engine.ts";
 import type { SyncSettings } from "../sync/settings.ts";
 import type { CommandContext } from "./context.ts";
 import type { SyncOps } from "./sync_ops.ts";
-import { endpointLabels, SyncView } from "./sync_view.ts";
+import { endpointLabels, SyncView, targetTypes } from "./sync_view.ts";
 
 /** Options of {@link runSyncCycle}. */
 export interface SyncCycleOptions {
@@ -33,7 +33,7 @@ export async function runSyncCycle(
   view.header({
     sessionId: ctx.sessionId,
     sourceType: settings.sources[0].type,
-    targetType: settings.targets[0].type,
+    targetType: targetTypes(settings),
     ...endpointLabels(settings),
   });
   const outcome = await runSync(settings, {

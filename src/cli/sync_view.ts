@@ -46,10 +46,12 @@ export class SyncView {
     e: { sessionId: string; sourceType: string; targetType: string; sources: string[]; targets: string[] },
   ) {
     const t = this.terminal;
+    // Several targets: `GitLab → GitHub + S3` (targetType "github+s3").
+    const targets = e.targetType.split("+").map((x) => FORGE[x] ?? x).join(" + ");
     t.line(
-      `🚀 Starting ${FORGE[e.sourceType] ?? e.sourceType} ${this.#bidirectional ? "↔" : "→"} ${
-        FORGE[e.targetType] ?? e.targetType
-      } ${this.#bidirectional ? "Bidirectional " : ""}Synchronization`,
+      `🚀 Starting ${FORGE[e.sourceType] ?? e.sourceType} ${this.#bidirectional ? "↔" : "→"} ${targets} ${
+        this.#bidirectional ? "Bidirectional " : ""
+      }Synchronization`,
     );
     t.line(`   Session ID: ${e.sessionId}`);
     t.line(`   Source: ${e.sources.join(", ")}`);
@@ -195,6 +197,11 @@ export function planText(r: RepoSyncResult): string {
   const diverged = [...new Set(r.targets.flatMap((t) => t.diverged))];
   if (diverged.length) parts.push(`diverged: ${diverged.join(", ")}`);
   return parts.length ? parts.join("; ") : "skip (nothing to push)";
+}
+
+/** The header's target type: `github`, or `github+s3` for several kinds of targets. */
+export function targetTypes(settings: SyncSettings): string {
+  return [...new Set(settings.targets.map((t) => t.type))].join("+");
 }
 
 /** `host/namespace` labels for the header, before any network call. */

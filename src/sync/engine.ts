@@ -331,7 +331,7 @@ function finish(
   for (const t of targets) t.target_type ??= kinds.get(t.target);
   // What the source brought, not a sum over targets: each target receives the same commits.
   const most = (k: "commits_synced" | "branches_synced" | "tags_synced") =>
-    targets.reduce((a, t) => Math.max(a, t[k]), 0);
+    targets.reduce((a, t) => t.status === "failure" ? a : Math.max(a, t[k]), 0);
   const failed = targets.filter((t) => t.status === "failure");
   return {
     ...base,

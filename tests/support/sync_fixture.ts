@@ -10,7 +10,7 @@ import { Logger, type LogRecord } from "../../src/log/logger.ts";
 import { runSync, type SyncOutcome } from "../../src/sync/engine.ts";
 import { resolveSyncSettings, type SyncFlags, type SyncSettings } from "../../src/sync/settings.ts";
 import { Terminal } from "../../src/cli/terminal.ts";
-import { endpointLabels, SyncView } from "../../src/cli/sync_view.ts";
+import { endpointLabels, SyncView, targetTypes } from "../../src/cli/sync_view.ts";
 import { CANARY, tempDir } from "./binary.ts";
 import { type Forge, startForge } from "./forge.ts";
 
@@ -103,7 +103,7 @@ export async function startSyncFixture(
         view.header({
           sessionId: logger.sessionId,
           sourceType: settings.sources[0].type,
-          targetType: settings.targets[0].type,
+          targetType: targetTypes(settings),
           ...endpointLabels(settings),
         });
         const outcome = await runSync(settings, { logger, events: view.events(settings.shard) });

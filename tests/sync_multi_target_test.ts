@@ -16,6 +16,10 @@ import { startS3Proxy } from "./support/s3_proxy.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { tempDir } from "./support/binary.ts";
+import { buildFixtureRepo } from "./support/fixture_repo.ts";
+import { SOURCE_TOKEN } from "./support/sync_fixture.ts";
+import { git } from "../src/git/git.ts";
+import { lfsPushAll } from "../src/git/lfs.ts";
 
 const testOpts = { sanitizeOps: false, sanitizeResources: false };
 
@@ -254,6 +258,76 @@ Deno.test(
       assert.equal(m.f.gl.ops("fetch", "backend/media").length, 1, "retries of the upload never refetch");
     } finally {
       await proxy.close();
+      await m.close();
+    }
+  },
+);
+
+Deno.test(
+  "sync: an LFS repository's S3 archive carries its LFS objects; the source is still cloned once",
+  testOpts,
+  async () => {
+    const m = await startMultiTargetFixture();
+    try {
+      const fx = await buildFixtureRepo(tempDir("rc-mt-lfs-"), "assets", { lfsBytes: 40_000 });
+      m.f.gl.addRepo("backend/assets");
+      const url = `${m.f.gl.url}/backend/assets.git`;
+      const auth = { token: SOURCE_TOKEN, username: "oauth2" };
+      await lfsPushAll(fx.dir, url, { auth });
+      await git(["push", "-q", url, "refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"], {
+        cwd: fx.dir,
+        auth,
+      });
+      const config = m.f.config({ targets: [m.github(), m.s3Target()] });
+      const r = await m.f.run({ config, env: m.awsEnv });
+      assert.equal(r.error, undefined, String(r.error));
+      assert.match(r.out, /\] assets\.\.\. ✓ github ✓ s3 \(/);
+      const key = (await m.bucket().list()).map((o) => o.key).find((k) => k.startsWith("assets-full-"))!;
+      const { manifest } = await readStoredManifest(m.bucket(), key);
+      assert.equal(manifest.lfs.objects.length, 2);
+      assert.ok(manifest.lfs.objects.some((o) => o.oid === fx.lfsOid));
+      assert.equal(
+        m.f.gl.ops("fetch", "backend/assets").length,
+        1,
+        "one git fetch; LFS objects via the LFS API",
+      );
+      assert.ok(m.f.gl.ops("lfs", "backend/assets").length > 0);
+    } finally {
+      await m.close();
+    }
+  },
+);
+
+Deno.test(
+  "sync: s3 retention keeps the newest N archives, chains whole (a new full starts when the chain has N)",
+  testOpts,
+  async () => {
+    const m = await startMultiTargetFixture();
+    try {
+      const dir = m.f.gl.addRepo("backend/ledger").dir;
+      seedHistory(dir, { commits: 1 });
+      const config = m.f.config({ targets: [m.s3Target({ retention: 2 })] });
+      const kinds: string[][] = [];
+      for (let run = 1; run <= 4; run++) {
+        if (run > 1) addCommits(dir, "main", 1);
+        const r = await m.f.run({ config, env: m.awsEnv });
+        assert.equal(r.error, undefined, String(r.error));
+        assert.equal(r.result.successful, 1, r.out);
+        kinds.push((await m.bucket().list()).map((o) => o.key.replace(/^ledger-(\w+)-.*$/, "$1")));
+      }
+      // full; full+inc; full+inc+full (the old chain stays until the new one has 2); full+inc.
+      assert.deepEqual(kinds, [
+        ["full"],
+        ["full", "incremental"],
+        ["full", "full", "incremental"],
+        ["full", "incremental"],
+      ]);
+      const left = await m.bucket().list();
+      const inc = left.find((o) => o.key.includes("-incremental-"))!;
+      const full = left.find((o) => o.key.includes("-full-"))!;
+      const base = (await readStoredManifest(m.bucket(), inc.key)).manifest.base?.archive_id;
+      assert.equal(base, (await readStoredManifest(m.bucket(), full.key)).manifest.archive_id);
+    } finally {
       await m.close();
     }
   },

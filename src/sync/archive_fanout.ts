@@ -109,6 +109,8 @@ export async function deliverArchives(
       const uploaded: UploadedArchive = await w.target.deliver(job.name, {
         mirrorDir: options.dir,
         sourceUrl: job.source.cloneUrl,
+        sourceAuth: job.sourceAuth,
+        tips: [...options.local.values()].map((tip) => tip.commit),
         state: w.state,
         signal: ac.signal,
         onUpload: (e) => options.onUpload?.({ repository: job.name, target: w.target.label, ...e }),

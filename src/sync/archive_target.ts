@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createArchive } from "../archive/create.ts";
 import { readStoredManifest, type StoredManifest } from "../archive/stored_manifest.ts";
+import type { GitAuth } from "../git/git.ts";
+import { lfsAvailable, lfsFetchAll, tipsUseLfs } from "../git/lfs.ts";
 import type { Logger, ModuleLogger } from "../log/logger.ts";
 import {
   createStorage,
@@ -72,6 +74,10 @@ export interface DeliverOptions {
   mirrorDir: string;
   /** Source clone URL recorded in the manifest (no credentials). */
   sourceUrl: string;
+  /** Source credentials, for its LFS objects (the mirror's `origin` is the source). */
+  sourceAuth?: GitAuth;
+  /** Commits the mirror's branches and tags point at (to see whether the repository uses LFS). */
+  tips: string[];
   /** From {@link S3ArchiveTarget.state} in the same attempt. */
   state: ArchiveState;
   signal?: AbortSignal;
@@ -165,6 +171,7 @@ export class S3ArchiveTarget {
         writeFileSync(base, state.manifest!.bytes);
       }
       const built = performance.now();
+      await this.#mirrorLfs(options);
       const created = await createArchive(options.mirrorDir, join(work, "out"), {
         type,
         base,
@@ -216,6 +223,22 @@ export class S3ArchiveTarget {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * The mirror holds git objects only. When the repository uses LFS, its LFS objects are fetched into
+   * the mirror from the source's LFS server (only those not already there; this is the LFS API, not a
+   * second git fetch), so the archive pipeline's local clone of the mirror finds them.
+   */
+  async #mirrorLfs(options: DeliverOptions): Promise<void> {
+    if (!this.settings.includeLfs) return;
+    if (!await tipsUseLfs(options.mirrorDir, options.tips)) return;
+    if (!await lfsAvailable()) return; // createArchive names the missing git-lfs
+    await lfsFetchAll(options.mirrorDir, "origin", {
+      auth: options.sourceAuth,
+      signal: options.signal,
+      logger: this.options.logger?.child("git_client"),
+    });
   }
 
   async #retain(name: string, out: UploadedArchive): Promise<void> {

@@ -27,6 +27,7 @@ if [ "${1:-}" = "--test-deps" ]; then
   command -v aws >/dev/null || need+=(awscli)
   command -v chromium >/dev/null || need+=(chromium)
   command -v unshare >/dev/null || need+=(util-linux)
+  command -v jq >/dev/null || need+=(jq) # the docs' log queries run verbatim (tests/doc_log_commands_test.ts)
   [ -x /usr/bin/time ] || need+=(time) # GNU time: peak RSS in tests/bench_test.ts (bench smoke mode)
   # Dependency tests run the real pip (download, venv installs) and npm against loopback servers.
   python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)

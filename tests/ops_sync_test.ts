@@ -3,11 +3,9 @@
  * emulator with one transient fault (retried) and one repository that keeps failing, then recovers.
  * Checks: metrics in a textfile (promtool) and in the real Pushgateway, counters continuing across the
  * runs, one Slack alert and one PagerDuty trigger for the failing repository, one recovery and one
- * resolve, the logs shipped to Splunk HEC and CloudWatch Logs, the spec's jq lines answering from the
- * real log, and the token nowhere.
+ * resolve, the logs shipped to Splunk HEC and CloudWatch Logs, and the token nowhere.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedHistory } from "./support/forge_repos.ts";
@@ -21,12 +19,6 @@ import { parseExposition, promtoolCheckMetrics, startPushgateway } from "./suppo
 const HOOK = "/services/T0000/B0000/slack-hook-secret";
 const PD_KEY = "R0123456789abcdef0123456789abcde";
 const HEC_TOKEN = "hec-token-5f0c2a9e";
-
-function jq(filter: string, file: string, slurp = false): string {
-  const r = spawnSync("jq", [...(slurp ? ["-s"] : []), "-c", filter, file], { encoding: "utf8" });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 Deno.test("sync with metrics, alerts and log shipping: a failing repository alerts once and resolves once", async () => {
   const gl: Forge = await startForge({ flavor: "gitlab", tokens: [SOURCE_TOKEN] });
@@ -147,29 +139,7 @@ metrics:
     assert.equal(m1.get("repo_cloner_commits_synced_total"), 4);
     assert.equal(m1.get('repo_cloner_runs_total{status="partial"}'), 1);
 
-    // The spec's jq lines answer from the real log.
-    assert.equal(jq('select(.status == "failure") | .repository', logFile).split("\n")[0], '"broken"');
-    const retries = jq("select(.retry_attempt) | {repository, retry_attempt, error}", logFile).split("\n");
-    assert.ok(
-      retries.some((l) => /^\{"repository":"user-service","retry_attempt":1,"error":".+"\}$/.test(l)),
-      retries.join("\n"),
-    );
-    const avg = Number(
-      jq(
-        'map(select(.message == "Repository sync completed")) | map(.duration_seconds) | add/length',
-        logFile,
-        true,
-      ),
-    );
-    assert.ok(Number.isFinite(avg) && avg >= 0, `average ${avg}`);
-
-    assert.equal(jq('select(.message | contains("timeout"))', logFile), "", "no timeout in this run");
-    const failedRuns = jq('select(.status == "failure") | .repository', logFile).split("\n");
-    assert.deepEqual(
-      failedRuns,
-      ['"broken"', "null", "null"],
-      "the run summary and CLI error lines carry no repository",
-    );
+    // The spec's jq lines are run on a real log by tests/doc_log_commands_test.ts (from the docs).
 
     // Run 2: broken recovers.
     gl.faults.length = 0;

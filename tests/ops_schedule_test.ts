@@ -242,3 +242,45 @@ Deno.test("sync --every refuses a bad interval and --dry-run with exit 2", async
   assert.equal(dry.code, 2, dry.stderr);
   assert.match(dry.stderr, /Cannot use --every with --dry-run/);
 });
+
+Deno.test("one-shot sync: SIGTERM while git clone hangs kills it, records the run as interrupted, exits 143", async () => {
+  const gl = await startForge({ flavor: "gitlab", tokens: [SOURCE_TOKEN] });
+  const gh = await startForge({ flavor: "github", tokens: [CANARY] });
+  let daemon: Daemon | undefined;
+  try {
+    gl.addNamespace("backend");
+    gh.addNamespace("myorg");
+    seedHistory(gl.addRepo("backend/slow-repo").dir, { commits: 1 });
+    gl.faults.push({ match: /^\/backend\/slow-repo\.git\/info\/refs$/, kind: "hang", times: 1 });
+    const dir = tempDir("rc-oneshot-term-");
+    const logFile = join(dir, "sync.log");
+    const textfile = join(dir, "repo_cloner.prom");
+    const cfg = config(dir, gl, gh, `metrics:\n  textfile: "${textfile}"\n`);
+    const d = daemon = startDaemon(["sync", "--config", cfg, "--log-file", logFile], {
+      GITLAB_TOKEN: SOURCE_TOKEN,
+      GITHUB_TOKEN: CANARY,
+    });
+    await waitFor(
+      "git clone of slow-repo to run",
+      d,
+      () => processList().some((p) => p.argv.join(" ").includes("slow-repo.git")),
+    );
+    signal(d, "SIGTERM");
+    await waitFor("the exit after SIGTERM", d, () => d.done.exited || undefined, 600);
+    const exit = await d.exit;
+    daemon = undefined;
+    assert.deepEqual(exit, { code: 143, signal: null }, d.out());
+    assert.match(d.out(), /✗ Interrupted by SIGTERM/);
+    assert.ok(!processList().some((p) => p.argv.join(" ").includes("slow-repo.git")), "git left running");
+    const log = records(logFile);
+    assert.equal(log.find((r) => r.message === "Repository sync interrupted")?.repository, "slow-repo");
+    assert.ok(!log.some((r) => r.message === "Repository sync failed"));
+    const t = parseExposition(readFileSync(textfile, "utf8"));
+    assert.equal(t.get('repo_cloner_runs_total{status="interrupted"}'), 1);
+    assert.equal(t.get('repo_cloner_sync_failure_total{repository="slow-repo"}'), undefined);
+  } finally {
+    daemon?.child.kill("SIGKILL");
+    await gl.close();
+    await gh.close();
+  }
+});

@@ -53,8 +53,11 @@ export function registerSyncCommand(program: Command): void {
       try {
         if (every !== undefined) return await runScheduledSync(ctx, settings, { everyMs: every });
         const ops = openSyncOps(ctx, { shard: settings.shard, scope: runScope(settings) });
-        const outcome = await interruptScope().run((signal) => runSyncCycle(ctx, settings, { ops, signal }));
+        const scope = interruptScope();
+        const outcome = await scope.run((signal) => runSyncCycle(ctx, settings, { ops, signal }));
         ctx.terminal.result(outcome.result);
+        // Stopped by a signal: the repositories cut short are not failures; the run ends with 130/143.
+        if (outcome.result.interrupted && scope.interrupted) throw scope.interrupted;
         const problem = outcomeError(outcome, ctx.logFile);
         if (problem) throw problem;
       } finally {

@@ -11,6 +11,13 @@ export interface GitStreamOptions {
   input?: string[];
   /** Record separator in stdout. Default "\n". */
   separator?: string;
+  /** Terminator written after each `input` line. Default "\n" (use "\0" with `-z --stdin`). */
+  inputSeparator?: string;
+  /**
+   * How stdin and stdout bytes map to strings. Default "utf8"; "latin1" maps each byte to one
+   * character and back, so paths that are not UTF-8 survive a round trip through git unchanged.
+   */
+  encoding?: "utf8" | "latin1";
   /** Exit codes that are not errors. Default []. */
   okCodes?: number[];
   logger?: ModuleLogger;
@@ -77,7 +84,10 @@ function finish(
 ): Promise<number> {
   const sep = options.separator ?? "\n";
   return new Promise((resolve, reject) => {
+    const latin1 = options.encoding === "latin1";
     const decoder = new TextDecoder("utf-8");
+    const decode = (d?: Buffer) =>
+      latin1 ? (d ? d.toString("latin1") : "") : d ? decoder.decode(d, { stream: true }) : decoder.decode();
     let pending = "";
     let failed: unknown;
     const err: string[] = [];
@@ -85,11 +95,12 @@ function finish(
     options.signal?.addEventListener("abort", onAbort, { once: true });
     if (options.input !== undefined) {
       child.stdin!.on("error", () => {});
-      child.stdin!.end(options.input.map((l) => l + "\n").join(""));
+      const text = options.input.map((l) => l + (options.inputSeparator ?? "\n")).join("");
+      child.stdin!.end(Buffer.from(text, latin1 ? "latin1" : "utf8"));
     }
     child.stdout!.on("data", (d: Buffer) => {
       if (failed) return;
-      pending += decoder.decode(d, { stream: true });
+      pending += decode(d);
       let start = 0;
       let at: number;
       try {
@@ -110,7 +121,7 @@ function finish(
     child.on("close", (code) => {
       options.signal?.removeEventListener("abort", onAbort);
       if (failed) return reject(failed);
-      pending += decoder.decode();
+      pending += decode();
       if (pending) {
         try {
           onRecord(pending);

@@ -1,6 +1,7 @@
 import { git } from "../git/git.ts";
 import { compareBytes } from "../git/refs.ts";
 import type { ModuleLogger } from "../log/logger.ts";
+import { loadCommitGraph, tallyAll, tallyFrom } from "./_commit_graph.ts";
 import { gitRecords } from "./_git_stream.ts";
 import type { ReviewAuthor, ReviewData, ReviewRef } from "./review_schema.ts";
 
@@ -44,9 +45,11 @@ export interface HistoryResult {
 
 /**
  * Describes how each ref crosses (old → new, change kind, commit range) and who wrote the commits:
- * per ref `git log <range>` (commit count and authors, for the first `refsDetailed` refs) and once
- * for everything new (`<tips> --not <base tips>`); for an incremental, authors absent from the base's
- * history are "new authors". Base tips missing from the source (force-pushed away) are skipped as
+ * per ref the commit count and authors of its range, as `git log <range>` counts them (for the first
+ * `refsDetailed` refs), and the same for everything new (`<tips> --not <base tips>`); for an
+ * incremental, authors absent from the base's history are "new authors". One `git log` pass reads
+ * every new commit with its parents; ranges of the form "tip minus the base" are counted from it in
+ * memory, `from..to` ranges (fast-forwards of an incremental) with one `git log` each. Base tips missing from the source (force-pushed away) are skipped as
  * exclusions and their refs marked `rewritten`.
  * @throws GitError when git fails.
  */
@@ -100,25 +103,33 @@ export async function collectHistory(
       authors_total: 0,
     });
   }
+  const tips = [...new Set(out.flatMap((r) => (r.range ? [r.range.to] : [])))].sort();
+  const revisions = [...tips, ...excludes.map((e) => `^${e}`)];
+  // One pass over every new commit; a range that is "its tip minus the base" (all of them in a full
+  // archive) is then counted in memory. Only `from..to` ranges (fast-forwards) still ask git.
+  const graph = tips.length ? await loadCommitGraph(revisions, { ...ctx, clip }) : null;
   let detailed = 0;
   for (const ref of out) {
     if (!ref.range || detailed >= limits.refsDetailed) continue;
     detailed++;
     const r = ref.range;
-    const lines = [
+    const inGraph = graph && r.from === null && (r.excludes_base || !excludes.length)
+      ? graph.indexOf(r.to)
+      : -1;
+    const tally = inGraph >= 0 ? tallyFrom(graph!, inGraph) : await authorsOf([
       r.to,
       ...(r.from ? [`^${r.from}`] : []),
       ...(r.excludes_base ? excludes.map((e) => `^${e}`) : []),
-    ];
-    const tally = await authorsOf(lines, ctx);
+    ], ctx);
     ref.commits = tally.commits;
     ref.authors = topAuthors(tally.authors, limits.authorsPerRef);
     ref.authors_total = tally.authors.size;
   }
 
-  const tips = [...new Set(out.flatMap((r) => (r.range ? [r.range.to] : [])))].sort();
-  const revisions = [...tips, ...excludes.map((e) => `^${e}`)];
-  const all = tips.length ? await authorsOf(revisions, ctx) : { commits: 0, authors: new Map() };
+  const all = graph ? tallyAll(graph) : tips.length ? await authorsOf(revisions, ctx) : {
+    commits: 0,
+    authors: new Map<string, ReviewAuthor>(),
+  };
   let newAuthors: ReviewAuthor[] | null = null;
   let newAuthorsTotal = 0;
   if (options.base) {

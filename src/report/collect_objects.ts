@@ -2,6 +2,7 @@ import type { LfsObject } from "../git/lfs.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import { gitPipe, gitRecords } from "./_git_stream.ts";
 import { clip } from "./collect_history.ts";
+import { collectTipBinaries } from "./collect_tip_binaries.ts";
 import type { ReviewData } from "./review_schema.ts";
 
 /** Options of {@link collectObjects}. */
@@ -10,6 +11,11 @@ export interface CollectObjectsOptions {
   largest?: number;
   /** Binary files listed (the total is exact). Default 200. */
   binaryFiles?: number;
+  /**
+   * Full archive: look for binary files among the files at these tip commits (report order) rather
+   * than in every commit of the history. Default: in the new commits (`revisions.commits`).
+   */
+  binaryAtTips?: string[];
   logger?: ModuleLogger;
   signal?: AbortSignal;
 }
@@ -19,9 +25,11 @@ export type ObjectsResult = Pick<ReviewData, "objects" | "binary_files" | "lfs">
 
 /**
  * Scans the blobs the new commits bring (`git rev-list --objects <revisions> | git cat-file
- * --batch-check`: count, bytes, the largest with a path), the files git itself calls binary among those
- * added or changed (`git log --numstat` prints `-	-` for them: a NUL in the first 8000 bytes, or a
- * `binary`/`-diff` attribute), and the largest LFS objects carried.
+ * --batch-check`: count, bytes, the largest with a path), the files git itself calls binary, and the
+ * largest LFS objects carried. Binary files (git's test: a NUL in the first 8000 bytes, or a
+ * `binary`/`-diff` attribute): with `options.binaryAtTips` (full archives), the files at those tip
+ * commits (`collectTipBinaries`: one read of the files at the tips, however long the history);
+ * otherwise those added or changed by the new commits (`git log --numstat` prints `-	-` for them).
  * @param revisions `git rev-list --stdin` lines (tips and `^base` exclusions) selecting the new objects
  *   and the new commits (see `collectHistory`); empty means nothing new.
  * @throws GitError when git fails.
@@ -36,7 +44,7 @@ export async function collectObjects(
   const binaryN = options.binaryFiles ?? 200;
   const ctx = { cwd: gitDir, logger: options.logger, signal: options.signal };
   const objects: ReviewData["objects"] = { blobs: 0, blob_bytes: 0, largest: [] };
-  const binary: ReviewData["binary_files"] = { total: 0, files: [] };
+  let binary: ReviewData["binary_files"] = { scope: "commits", total: 0, files: [] };
   if (revisions.objects.length) {
     await gitPipe(
       ["rev-list", "--objects", "--stdin"],
@@ -52,7 +60,10 @@ export async function collectObjects(
       { ...ctx, input: revisions.objects },
     );
   }
-  if (revisions.commits.length) {
+  if (options.binaryAtTips) {
+    const atTips = await collectTipBinaries(gitDir, options.binaryAtTips, { ...ctx, limit: binaryN });
+    binary = { scope: "tips", ...atTips };
+  } else if (revisions.commits.length) {
     const seen = new Set<string>();
     let commit = "";
     await gitRecords(

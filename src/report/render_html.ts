@@ -1,7 +1,7 @@
 import { VERSION } from "../version.ts";
 import { badge, bytes, type Cell, code, esc, facts, num, shortId, table } from "./_html.ts";
 import { REPORT_CSS } from "./_report_css.ts";
-import type { ReportModel, ReportWarning } from "./report_model.ts";
+import { binaryScopeText, type ReportModel, type ReportWarning } from "./report_model.ts";
 import type { ReviewAuthor, ReviewData, ReviewRef } from "./review_schema.ts";
 
 /** Warnings that mean "do not trust this yet" rather than "look at this". */
@@ -213,11 +213,17 @@ function largestFiles(r: ReviewData): string {
 
 function binaryFiles(r: ReviewData): string {
   const b = r.binary_files;
-  if (!b.total) return `<p class="muted">None.</p>`;
+  const tips = b.scope === "tips";
+  const intro = `<p>Files git treats as binary ${binaryScopeText(r)}${
+    tips ? " (files only in older commits are not looked at; Commit is the first tip holding the file)" : ""
+  }.</p>`;
+  if (!b.total) return intro + `<p class="muted">None.</p>`;
   const cut = b.total > b.files.length
     ? `<p class="note">Showing ${num(b.files.length)} of ${num(b.total)}.</p>`
     : "";
-  return table(["Path", "Commit"], b.files.map((f) => [code(f.path), shortId(f.commit)])) + cut;
+  return intro +
+    table(["Path", tips ? "Tip commit" : "Commit"], b.files.map((f) => [code(f.path), shortId(f.commit)])) +
+    cut;
 }
 
 function lfsSection(r: ReviewData): string {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { type Manifest, manifestSchema } from "../archive/manifest.ts";
 import { renderReportHtml } from "./render_html.ts";
 import { buildReportModel } from "./report_model.ts";
-import type { ReviewData } from "./review_schema.ts";
+import { type ReviewData, reviewSchema } from "./review_schema.ts";
 
 const EVIL_REF = 'refs/heads/<script>alert("ref")</script>';
 const EVIL_AUTHOR = `Mallory "><img src=x onerror=alert(1)>`;
@@ -184,4 +184,29 @@ Deno.test("buildReportModel() for a signed, verified archive without review data
   const html = renderReportHtml(model);
   assert.match(html, /verified<\/span> key ABCDEF0123456789/);
   assert.ok(html.includes("refs/heads/&lt;script&gt;"), "refs come from the manifest");
+});
+
+Deno.test("buildReportModel() and renderReportHtml() say which files the binary list looked at", async (t) => {
+  const cases: [ReviewData["binary_files"]["scope"], string, string][] = [
+    [undefined, "added or changed by the new commits", "<th>Commit</th>"],
+    ["commits", "added or changed by the new commits", "<th>Commit</th>"],
+    ["tips", "at the tips of the carried branches and tags", "<th>Tip commit</th>"],
+  ];
+  for (const [scope, words, column] of cases) {
+    await t.step(`scope ${scope ?? "absent (older archives)"}`, () => {
+      const r = review();
+      r.binary_files = { ...r.binary_files, scope };
+      if (scope === undefined) delete r.binary_files.scope;
+      const model = buildReportModel(manifest(), {
+        review: reviewSchema.parse(r),
+        archive: { name: "app.tar.gz", sha256: "9".repeat(64), size: 1, verified: true },
+        signature: { status: "unsigned", file: "app.tar.gz.minisig" },
+      });
+      const warning = model.warnings.find((w) => w.kind === "binary_files");
+      assert.equal(warning?.message, `1 binary file ${words}`);
+      const html = renderReportHtml(model);
+      assert.ok(html.includes(`Files git treats as binary ${words}`), words);
+      assert.ok(html.includes(column), column);
+    });
+  }
 });

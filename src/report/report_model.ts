@@ -111,7 +111,7 @@ export function buildReportModel(
   );
   if (review) {
     const binary = review.binary_files.total;
-    warn("binary_files", binary, `${binary} binary file${s(binary)} added or changed by the new commits`);
+    warn("binary_files", binary, `${binary} binary file${s(binary)} ${binaryScopeText(review)}`);
     const fresh = review.history.new_authors_total;
     warn("new_authors", fresh, `${fresh} author${s(fresh)} with no commit in the base archive's history`);
     const scripts = review.dependencies.packages.filter((p) => p.install_script).length;
@@ -167,4 +167,14 @@ export function buildReportModel(
 
 function s(n: number): string {
   return n === 1 ? "" : "s";
+}
+
+/**
+ * Which files `binary_files` looked at: those at the tips of the carried refs (full archives), or those
+ * the new commits added or changed (incrementals, and archives made before `scope` was recorded).
+ */
+export function binaryScopeText(review: ReviewData): string {
+  return review.binary_files.scope === "tips"
+    ? "at the tips of the carried branches and tags"
+    : "added or changed by the new commits";
 }

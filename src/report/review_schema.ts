@@ -88,8 +88,14 @@ export const reviewSchema = z.strictObject({
     blob_bytes: count,
     largest: z.array(z.strictObject({ path: text, oid, size: count })),
   }),
-  /** Files git treats as binary (numstat `-`), added or changed in the new commits. */
+  /**
+   * Files git treats as binary (a NUL in the first 8000 bytes, or a `binary`/`-diff` attribute). Which
+   * files were looked at is `scope`: "commits" = added or changed by the new commits (numstat `-`;
+   * incrementals, and every archive made before `scope` existed); "tips" = present at the tip commits
+   * of the carried refs (full archives), `commit` then being the first tip (in ref order) holding it.
+   */
   binary_files: z.strictObject({
+    scope: z.enum(["commits", "tips"]).optional(),
     total: count,
     files: z.array(z.strictObject({ path: text, commit: oid })),
   }),

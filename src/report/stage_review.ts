@@ -73,6 +73,11 @@ export async function stageReview(
     {
       largest: options.limits?.largest,
       binaryFiles: options.limits?.binaryFiles,
+      // A full archive brings the whole history: the files at its tips are what a reviewer weighs, and
+      // reading them costs one pass, where every historical change would cost a diff of each commit.
+      binaryAtTips: options.base ? undefined : [
+        ...new Set(history.refs.flatMap((r) => (r.range ? [r.range.to] : []))),
+      ],
       logger: log,
       signal: options.signal,
     },

@@ -151,6 +151,10 @@ Deno.test("stageReview() describes a full archive: every ref added, whole histor
     assert.equal(review.objects.blob_bytes, blobs.reduce((n, l) => n + Number(l.split(" ")[1]), 0));
     assert.equal(review.objects.largest[0].path, "data/big.txt");
     assert.deepEqual(review.binary_files.files.map((f) => f.path).sort(), [XSS_FILE, "logo.png"].sort());
+    assert.equal(review.binary_files.scope, "tips", "a full archive looks at the files at its tips");
+    const byPath = Object.fromEntries(review.binary_files.files.map((f) => [f.path, f.commit]));
+    assert.equal(byPath["logo.png"], byName["refs/heads/main"].range?.to, "first tip holding it: main's");
+    assert.equal(byPath[XSS_FILE], byName[XSS_BRANCH].range?.to);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -228,6 +232,7 @@ Deno.test("stageReview() describes an incremental: old → new per ref, ranges, 
     assert.deepEqual(review.history.new_authors, [{ ...CAROL, commits: 1 }]);
     assert.equal(review.history.new_authors_total, 1);
     assert.deepEqual(review.binary_files.files.map((f) => f.path), ["assets/new.bin"]);
+    assert.equal(review.binary_files.scope, "commits", "an incremental looks at what its commits change");
     assert.equal(review.objects.largest[0].path, "assets/new.bin");
     assert.ok(!review.objects.largest.some((f) => f.path === "data/big.txt"), "base blobs are not listed");
   } finally {

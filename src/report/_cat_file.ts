@@ -1,0 +1,121 @@
+/** `git cat-file --batch` as a stream of objects, keeping only the leading bytes a caller asks for. */
+import { GitError, killTree, spawnGit } from "../git/git.ts";
+import type { ModuleLogger } from "../log/logger.ts";
+
+/** One object as `git cat-file --batch` printed it. */
+export interface BatchObject {
+  oid: string;
+  type: string;
+  size: number;
+  /** The object's first bytes: as many as `keep` asked for (all of them for `keep` ≥ size). */
+  head: Buffer;
+}
+
+/** Options of {@link catFileBatch}. */
+export interface CatFileBatchOptions {
+  /** How many leading bytes of an object to hand over; the rest is read and dropped. Default all. */
+  keep?: (type: string, size: number) => number;
+  logger?: ModuleLogger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `git cat-file --batch` over `oids` in the repository `gitDir` and calls `onObject` for each
+ * object as its bytes arrive, in input order; an object git reports missing is skipped. Only the
+ * leading bytes `keep` asks for are held, so a batch of large blobs costs one read of each and no
+ * memory beyond a pipe chunk.
+ * @throws GitError when git fails; whatever `onObject` throws (git is then stopped).
+ */
+export function catFileBatch(
+  gitDir: string,
+  oids: string[],
+  onObject: (object: BatchObject) => void,
+  options: CatFileBatchOptions = {},
+): Promise<void> {
+  if (!oids.length) return Promise.resolve();
+  const args = ["cat-file", "--batch"];
+  const child = spawnGit(args, { cwd: gitDir, logger: options.logger, signal: options.signal, input: "" });
+  const keep = options.keep ?? ((_type: string, size: number) => size);
+  return new Promise((resolve, reject) => {
+    let failed: unknown;
+    const stderr: string[] = [];
+    let headerParts: Buffer[] = [];
+    let current:
+      | { oid: string; type: string; size: number; left: number; want: number; parts: Buffer[] }
+      | null = null;
+    let newlineDue = false;
+    const stop = (e: unknown) => {
+      failed ??= e;
+      killTree(child);
+    };
+    const parse = (chunk: Buffer) => {
+      let i = 0;
+      while (i < chunk.length) {
+        if (newlineDue) {
+          newlineDue = false;
+          i++; // the LF git prints after every object's content
+          continue;
+        }
+        if (!current) {
+          const nl = chunk.indexOf(10, i);
+          if (nl < 0) {
+            headerParts.push(chunk.subarray(i));
+            return;
+          }
+          const line = Buffer.concat([...headerParts, chunk.subarray(i, nl)]).toString("latin1");
+          headerParts = [];
+          i = nl + 1;
+          const m = /^([0-9a-f]{40,64}) (\S+) (\d+)$/.exec(line);
+          if (!m) {
+            if (/ missing$/.test(line)) continue;
+            throw new GitError("git cat-file --batch", 0, `unexpected header "${line.slice(0, 200)}"`);
+          }
+          const size = Number(m[3]);
+          current = {
+            oid: m[1],
+            type: m[2],
+            size,
+            left: size,
+            want: Math.min(size, keep(m[2], size)),
+            parts: [],
+          };
+        }
+        const take = Math.min(current.left, chunk.length - i);
+        if (current.want > 0) {
+          const kept = Math.min(take, current.want);
+          current.parts.push(chunk.subarray(i, i + kept));
+          current.want -= kept;
+        }
+        current.left -= take;
+        i += take;
+        if (current.left === 0) {
+          const { oid, type, size, parts } = current;
+          current = null;
+          newlineDue = true;
+          onObject({ oid, type, size, head: parts.length === 1 ? parts[0] : Buffer.concat(parts) });
+        }
+      }
+    };
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (failed) return;
+      try {
+        parse(chunk);
+      } catch (e) {
+        stop(e);
+      }
+    });
+    child.stderr!.on("data", (d: Buffer) => {
+      if (stderr.join("").length < 4096) stderr.push(d.toString("utf8"));
+    });
+    child.stdin!.on("error", () => {}); // EPIPE when git dies first: its exit code tells.
+    child.stdin!.end(oids.join("\n") + "\n");
+    child.on("error", (e) => reject(e));
+    child.on("close", (code) => {
+      if (failed) return reject(failed);
+      if (options.signal?.aborted) return reject(options.signal.reason ?? new Error("aborted"));
+      if (code !== 0) return reject(new GitError("git cat-file --batch", code ?? 1, stderr.join("")));
+      if (current) return reject(new GitError("git cat-file --batch", 0, "output ended inside an object"));
+      resolve();
+    });
+  });
+}

@@ -332,3 +332,30 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "sync --dry-run with git and s3 targets plans the push and the upload, and changes nothing",
+  testOpts,
+  async () => {
+    const m = await startMultiTargetFixture();
+    try {
+      seedHistory(m.f.gl.addRepo("backend/catalog").dir, { commits: 2 });
+      m.addGitRepo("catalog");
+      const config = m.f.config({ targets: [m.github(), m.gitTarget(), m.s3Target()] });
+      const r = await m.f.run({ config, env: m.awsEnv, flags: { dryRun: true } });
+      assert.equal(r.error, undefined, String(r.error));
+      assert.match(
+        r.out,
+        /\] catalog\.\.\. → create [^;]+; push 1 branch, 0 tags \(2 commits\); upload full archive to s3:\/\/rc-repo-backups\/production\n/,
+      );
+      assert.deepEqual(await m.bucket().list(), []);
+      assert.equal(m.f.gh.repos.get("myorg/catalog"), undefined);
+      assert.equal(
+        m.f.gl.ops("push").length + m.git.log.filter((x) => x.path.endsWith("git-receive-pack")).length,
+        0,
+      );
+    } finally {
+      await m.close();
+    }
+  },
+);

@@ -176,11 +176,13 @@ export function planText(r: RepoSyncResult): string {
   const parts: string[] = [];
   const target = r.targets.find((t) => !t.up_to_date) ?? r.targets[0];
   if (r.targets.some((t) => t.created)) parts.push(`create ${target?.target_url ?? ""}`.trim());
-  const push = r.targets.flatMap((t) => t.plan).filter((e) =>
-    e.action === "create" || e.action === "fast-forward"
+  // Per target, then the most any target gets: every target receives the same refs from the one fetch.
+  const pushes = r.targets.map((t) =>
+    t.plan.filter((e) => e.action === "create" || e.action === "fast-forward")
   );
-  const branches = push.filter((e) => e.kind === "branch").length;
-  const tags = push.filter((e) => e.kind === "tag").length;
+  const most = (kind: string) => Math.max(0, ...pushes.map((p) => p.filter((e) => e.kind === kind).length));
+  const branches = most("branch");
+  const tags = most("tag");
   const deletes = r.targets.flatMap((t) => t.plan).filter((e) => e.action === "delete").length;
   if (branches || tags) {
     parts.push(

@@ -359,3 +359,41 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "sync: a rejected git-server token fails that target, finishes the repository's other targets, then stops the run (exit 5)",
+  testOpts,
+  async () => {
+    const m = await startMultiTargetFixture();
+    try {
+      seedHistory(m.f.gl.addRepo("backend/alpha").dir, { commits: 1 });
+      seedHistory(m.f.gl.addRepo("backend/beta").dir, { commits: 1 });
+      m.addGitRepo("alpha");
+      m.addGitRepo("beta");
+      const config = m.f.config({
+        targets: [m.github(), m.gitTarget({ token: "revoked-git-token-1" }), m.s3Target()],
+        concurrency: {
+          max_parallel: 1,
+          max_retries: 0,
+          timeout_per_repo_seconds: 30,
+          retry_backoff_seconds: 0.05,
+        },
+      });
+      const r = await m.f.run({ config, env: m.awsEnv });
+      assert.equal(r.error, undefined, String(r.error));
+      assert.ok(r.authError, "the rejected token stops the run");
+      assert.match(r.authError.message, /the git server 127\.0\.0\.1:\d+ \(token from targets\[1\]\.token\)/);
+      assert.equal(outcomeError(r, "x")!.exitCode, ExitCode.auth);
+      assert.equal(r.result.repositories.length, 1, "no repository started after the rejection");
+      const [first] = r.result.repositories;
+      assert.deepEqual(first.targets.map((t) => `${t.target_type}:${t.status}`), [
+        "github:success",
+        "git:failure",
+        "s3:success",
+      ]);
+      assert.deepEqual(r.result.not_started.length, 1);
+    } finally {
+      await m.close();
+    }
+  },
+);

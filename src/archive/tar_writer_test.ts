@@ -77,3 +77,26 @@ Deno.test("writeTarGz() never replaces an existing file", async () => {
   assert.equal(readFileSync(out, "utf8"), "keep me");
   assert.ok(existsSync(out));
 });
+
+Deno.test("writeTarGz() streams a file through many full-buffer waits without piling up listeners", async () => {
+  // Regression: every wait for 'drain' added 'error'/'close' listeners that stayed, so a 250 MB bundle
+  // printed MaxListenersExceededWarning. 24 MiB read in 1 MiB chunks waits at least 24 times.
+  const dir = tempDir();
+  const big = Buffer.alloc(24 * 1024 * 1024, 0x61);
+  writeFileSync(join(dir, "big"), big);
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    const result = await writeTarGz(
+      join(dir, "a.tar.gz"),
+      [{ path: "repo.bundle", file: join(dir, "big"), size: big.length, sha256: sha(big) }],
+      { gzipLevel: 1 },
+    );
+    assert.ok(result.size > 0);
+    await new Promise((r) => setTimeout(r, 10)); // warnings are emitted on a later tick
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+});

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ArchiveError } from "../errors.ts";
 import type { EcosystemResult } from "../deps/types.ts";
-import { createBundle } from "../git/bundle.ts";
+import { type BundleResult, createBundle } from "../git/bundle.ts";
 import { VERSION } from "../version.ts";
 import { type ArchiveBase, baseRecord, inheritFromBase } from "./base_archive.ts";
 import type { ClonedSource } from "./clone_source.ts";
@@ -18,18 +18,49 @@ export interface StageInfo {
   name: string;
   url: string;
   createdAt: Date;
-  signal?: AbortSignal;
-  /** Incremental: the base archive; the bundle then holds only what is new since its ref tips. */
+  /** Incremental: the base archive (the bundle holds only what is new since its ref tips). */
   base?: ArchiveBase;
   /** Depth the clone was cut at (`--depth`), when it was. */
   depth?: number;
+  /** What {@link stageBundle} wrote. */
+  bundle: BundleResult;
+}
+
+/** Options of {@link stageBundle}. */
+export interface StageBundleOptions {
+  /** Incremental: the base archive; the bundle then holds only what is new since its ref tips. */
+  base?: ArchiveBase;
+  signal?: AbortSignal;
 }
 
 /**
- * Fills the staging directory `stage` (which already holds what the dependencies step wrote under
- * `dependencies/` and `restore-scripts/`): writes `repo.bundle` (hashed as git writes it) and
- * `restore-scripts/restore.sh`, hashes every other staged file once, and returns the manifest listing
- * the bundle, the LFS objects (sha256 = oid, checked again while the tar is written) and every file.
+ * Writes `<stage>/repo.bundle` from the clone, hashed as git writes it: every branch and tag (and
+ * HEAD), or for an incremental only new or moved refs without what the base's tips (those this clone
+ * knows) reach. Independent of the rest of the staging directory, so it can run alongside other work
+ * that writes there (the review data); {@link buildStage} takes its result.
+ * @throws GitError/RepoClonerError when git fails.
+ */
+export async function stageBundle(
+  stage: string,
+  cloned: ClonedSource,
+  options: StageBundleOptions = {},
+): Promise<BundleResult> {
+  const changes = options.base ? refChanges(options.base.manifest.refs, cloned.refs) : undefined;
+  return await createBundle(
+    cloned.gitDir,
+    join(stage, "repo.bundle"),
+    changes
+      ? { refs: Object.keys(changes.changed), exclude: cloned.knownBaseTips, signal: options.signal }
+      : { includeHead: cloned.head !== null, signal: options.signal },
+  );
+}
+
+/**
+ * Completes the staging directory `stage` (which already holds `repo.bundle` from
+ * {@link stageBundle}, given as `info.bundle`, and what the dependencies and review steps wrote):
+ * writes `restore-scripts/restore.sh`, hashes every other staged file once, and returns the manifest
+ * listing the bundle, the LFS objects (sha256 = oid, checked again while the tar is written) and
+ * every file.
  * @throws ArchiveError for a staged file in the reserved `lfs/` folder or one that is not regular.
  */
 export async function buildStage(
@@ -39,14 +70,7 @@ export async function buildStage(
   info: StageInfo,
 ): Promise<Manifest> {
   const changes = info.base ? refChanges(info.base.manifest.refs, cloned.refs) : undefined;
-  const bundle = await createBundle(
-    cloned.gitDir,
-    join(stage, "repo.bundle"),
-    changes
-      // Only new or moved refs, without what the base's tips (those this clone knows) reach.
-      ? { refs: Object.keys(changes.changed), exclude: cloned.knownBaseTips, signal: info.signal }
-      : { includeHead: cloned.head !== null, signal: info.signal },
-  );
+  const bundle = info.bundle;
   writeFileSync(join(stage, RESTORE_SCRIPT_PATH), restoreScript(), { mode: 0o755 });
   const files: FileEntry[] = [{ path: "repo.bundle", sha256: bundle.sha256, size: bundle.size }];
   for (const o of cloned.lfs) files.push({ path: lfsEntryPath(o.oid), sha256: o.oid, size: o.size });

@@ -12,8 +12,10 @@ import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
 import { archiveSpaceEstimate, assertFreeSpace } from "../fs/disk_space.ts";
 import { type ArchiveSigned, SIGNATURE_SUFFIX } from "./archive_signature.ts";
 import { chainLfs, readArchiveBase } from "./base_archive.ts";
-import { buildStage, localFileOf } from "./build_stage.ts";
-import { stageReview } from "../report/stage_review.ts";
+import type { BundleResult } from "../git/bundle.ts";
+import { allOrAbort } from "./all_or_abort.ts";
+import { buildStage, localFileOf, stageBundle } from "./build_stage.ts";
+import { type StagedReview, stageReview } from "../report/stage_review.ts";
 import { writeReportBeside } from "../report/write_report.ts";
 import { cloneSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";
@@ -249,28 +251,32 @@ export async function createArchive(
       emit({ kind: "deps:done", results: deps, packages, ms: timings.dependencies });
     }
 
-    // Review data and SBOM (review.json, sbom.cdx.json), carried inside the archive.
-    const { review } = await stageReview(stage, cloned, {
-      name: repo.name,
-      url: repo.recordedUrl,
-      createdAt: started,
-      dependencies: deps,
-      base: base && { archiveId: base.manifest.archive_id, refs: base.manifest.refs },
-      logger: log.root.child("report"),
-      signal: options.signal,
-    });
-
-    // Step 3/5: bundle, scripts, manifest, archive.
+    // Step 3/5: bundle, review data, scripts, manifest, archive. The bundle and the review data and
+    // SBOM (review.json, sbom.cdx.json, carried inside the archive) both mostly wait on git: run them
+    // side by side; the first to fail stops the other.
     emit({ kind: "archive:start", type });
     t = clock();
+    const [bundle, { review }] = await allOrAbort<[BundleResult, StagedReview]>([
+      (signal) => stageBundle(stage, cloned, { base, signal }),
+      (signal) =>
+        stageReview(stage, cloned, {
+          name: repo.name,
+          url: repo.recordedUrl,
+          createdAt: started,
+          dependencies: deps,
+          base: base && { archiveId: base.manifest.archive_id, refs: base.manifest.refs },
+          logger: log.root.child("report"),
+          signal,
+        }),
+    ], options.signal);
     const manifest = await buildStage(stage, cloned, deps, {
       type,
       name: repo.name,
       url: repo.recordedUrl,
       createdAt: started,
-      signal: options.signal,
       base,
       depth: options.depth,
+      bundle,
     });
     checkEstimate(manifest, repo.name, options.maxSize, log);
     const entries: TarEntry[] = [

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { RepoClonerError } from "../errors.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import { redactor } from "../log/redact.ts";
@@ -38,7 +38,8 @@ const EMPTY_SHA256 = createHash("sha256").digest("hex");
 /**
  * Writes a git bundle of every branch and tag of the repository at `gitDir` to `file`, hashing the
  * bytes as git produces them (`git bundle create -`), so the bundle is read from git exactly once.
- * The file is fsynced. An empty repository (no branch or tag) gives a zero-byte file and `empty`.
+ * The file is not fsynced: it is a scratch file, and what is made of it (the archive) is synced
+ * itself. An empty repository (no branch or tag) gives a zero-byte file and `empty`.
  * @throws RepoClonerError/GitError when git fails; the partial file is left for the caller to remove.
  */
 export async function createBundle(
@@ -107,12 +108,10 @@ export async function createBundle(
     if (exit !== 0) {
       if (/Refusing to create empty bundle/i.test(err)) {
         ftruncateSync(fd, 0); // git may have written a header before refusing
-        fsyncSync(fd);
         return { sha256: EMPTY_SHA256, size: 0, refs: {}, prerequisites: [], empty: true };
       }
       throw classifyGitFailure(`git bundle create ${redactor.redact(gitDir)}`, exit, err);
     }
-    fsyncSync(fd);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     closeSync(fd);

@@ -5,7 +5,7 @@ import { createPlatform } from "../platforms/factory.ts";
 import { discoverJobs, type SourceHandle } from "./discover.ts";
 import { assertTargetsAreNotSources } from "./endpoints_check.ts";
 import { MirrorCache } from "./mirror.ts";
-import { runPool } from "./pool.ts";
+import { runPool, settleInOrder } from "./pool.ts";
 import { type RepoJob, type RepoSyncContext, syncRepositoryOnce } from "./repo_sync.ts";
 import { syncBidirectionalOnce } from "./bidirectional.ts";
 import { faultDetail, shortReason } from "./reason.ts";
@@ -115,20 +115,25 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
   });
 
   const retry = { maxRetries: settings.maxRetries, baseMs: settings.backoffMs, signal: options.signal };
-  for (const s of sources) await withRetry(() => s.platform.checkAuth(), retry);
-  for (const t of targets) {
-    if (t instanceof PlatformTarget) await withRetry(() => t.platform.checkAuth(), retry);
-  }
-
-  const { jobs, discovered } = await discoverJobs(sources, {
-    overrides: settings.overrides,
-    shard: settings.shard,
-    maxRetries: settings.maxRetries,
-    backoffMs: settings.backoffMs,
-    logger: engineLog,
-    onDiscovered: (e) => events.discovered?.(e),
-  });
-  await prepareTargets(runTargets, { retry, log: engineLog });
+  // Every token is checked before any other call, the checks side by side; then discovery and the
+  // targets' listings, also side by side (all read-only). Errors surface in this order.
+  await settleInOrder([
+    ...sources.map((s) => withRetry(() => s.platform.checkAuth(), retry)),
+    ...targets.flatMap((t) =>
+      t instanceof PlatformTarget ? [withRetry(() => t.platform.checkAuth(), retry)] : []
+    ),
+  ]);
+  const [{ jobs, discovered }] = await settleInOrder([
+    discoverJobs(sources, {
+      overrides: settings.overrides,
+      shard: settings.shard,
+      maxRetries: settings.maxRetries,
+      backoffMs: settings.backoffMs,
+      logger: engineLog,
+      onDiscovered: (e) => events.discovered?.(e),
+    }),
+    prepareTargets(runTargets, { retry, log: engineLog }),
+  ]);
   result.total = jobs.length;
   events.started?.({ total: jobs.length, discovered });
 

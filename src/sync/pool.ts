@@ -20,3 +20,15 @@ export async function runPool<T>(
   };
   await Promise.all(Array.from({ length: lanes }, lane));
 }
+
+/**
+ * Awaits every promise (none is left running), then throws the first rejection in argument order —
+ * not in time order, so which error a run reports does not depend on timing — or returns the values.
+ */
+export async function settleInOrder<T extends readonly unknown[]>(
+  promises: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const s of settled) if (s.status === "rejected") throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}

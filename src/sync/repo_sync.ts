@@ -132,20 +132,26 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
   // would say, so skip it and let the fresh mirror's refs stand for the source's.
   const firstClone = !ctx.cache.has(dir) &&
     (states.some((s) => !s.failed && !s.dest.exists) || archives.some((a) => a.state && !a.state.latest));
-  let local = firstClone ? await pull() : await ctx.cache.refs(dir, gitOpts());
-  let fetched = firstClone;
-  const sourceRefs = firstClone
-    ? local
-    : await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
-  assertSafeRefs(sourceRefs.keys(), `the source of "${job.source.fullPath}"`);
-  for (const s of states.filter((x) => !x.failed && x.dest.exists)) {
+  // The targets are listed while the source is (or while it is cloned): one round trip per
+  // repository instead of one per side. Listing only reads; the comparison below waits for all.
+  const listed = states.filter((x) => !x.failed && x.dest.exists).map(async (s) => {
     try {
       s.refs = await targetRefs(s, gitOpts(s.dest.auth));
     } catch (error) {
       s.failed = true;
       failures.push(failTarget(s.out, error));
     }
+  });
+  let local: RefMap | undefined;
+  let sourceRefs: RefMap;
+  try {
+    local = firstClone ? await pull() : undefined;
+    sourceRefs = local ?? await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
+  } finally {
+    await Promise.all(listed);
   }
+  let fetched = firstClone;
+  assertSafeRefs(sourceRefs.keys(), `the source of "${job.source.fullPath}"`);
   const needy = states.filter((s) =>
     !s.failed && (!s.dest.exists || s.missing || !targetUpToDate(sourceRefs, s.refs, s.target.prune))
   );
@@ -154,6 +160,8 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
   for (const a of archives) a.out.up_to_date = a.state !== undefined && !archiveNeedy.includes(a);
   const outcomes = () => [...states.map((s) => s.out), ...archives.map((a) => a.out)];
   if (needy.length === 0 && archiveNeedy.length === 0) return { fetched, targets: outcomes(), failures };
+  // The mirror's refs are read only when there is work: a no-change repository spawns no process.
+  local ??= await ctx.cache.refs(dir, gitOpts());
   if (!fetched && !sameRefs(local, sourceRefs)) {
     local = await pull();
     fetched = true;

@@ -4,23 +4,30 @@
  *
  *   loop   a sequential shell loop: `git clone --mirror SRC && git push --mirror DST` per repository
  *          (target repositories pre-created, untimed — the loop cannot create them)
- *   first  `dist/repo-cloner sync` (env-only config, defaults: max_parallel = CPU count), fresh cache,
- *          creating the 50 target repositories through the API
+ *   first  `repo-cloner sync` (env-only config), fresh cache, creating the 50 target repositories
+ *          through the API — once per configuration (binary × max_parallel)
  *   second the same command again with nothing changed
  *
- * Targets: loop/first ≥ 1.8, second/first ≤ 10 %. Sides alternate order between rounds.
+ * Targets: loop/first ≥ 1.8, second/first ≤ 10 %. The order of the sides rotates between rounds, so
+ * no configuration always runs first (or right after the loop) while other jobs load the machine.
  *
- *   deno run -A bench/sync_bench.ts [--rounds 2] [--latency-ms 0] [--parallel N] [--binary PATH] [--smoke]
+ *   deno run -A bench/sync_bench.ts [--rounds 3] [--latency-ms 0] [--parallel default,4,8]
+ *                                   [--binary PATH[,PATH2]] [--label NAME] [--smoke]
  *
- * `--latency-ms` delays every HTTP request on both emulators (a WAN round trip); `--parallel` writes a
- * config file with `concurrency.max_parallel`. Results: bench/out/sync/results.json.
+ * `--latency-ms` delays every HTTP request (REST and git) on both emulators, for both sides: a WAN
+ * round trip. `--parallel` lists `concurrency.max_parallel` values ("default" = the binary's own
+ * default, no config file). `--binary` lists binaries (e.g. before and after a change), each run
+ * from a private copy, since others may rebuild dist/ mid-run. Results:
+ * bench/out/sync/results[-NAME].json (kept across runs); work files under bench/out/sync/work.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { startForge } from "../tests/support/forge.ts";
 import { addCommits, addTag, gitIn } from "../tests/support/forge_repos.ts";
+import { type Run, runMeasured } from "./_sync_run.ts";
+import { printSyncReport, summarize } from "./_sync_report.ts";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..");
 const args = new Map<string, string>();
@@ -30,12 +37,35 @@ for (let i = 0; i < Deno.args.length; i++) {
   else if (a.startsWith("--")) args.set(a.slice(2), Deno.args[++i]);
 }
 const smoke = args.has("smoke");
-const rounds = Number(args.get("rounds") ?? (smoke ? 1 : 2));
+const rounds = Number(args.get("rounds") ?? (smoke ? 1 : 3));
 const latency = Number(args.get("latency-ms") ?? 0);
-const binary = resolve(args.get("binary") ?? join(ROOT, "dist/repo-cloner"));
-const out = join(ROOT, "bench/out/sync");
+const parallels = (args.get("parallel") ?? "default").split(",").map((p) => p.trim());
+for (const p of parallels) {
+  if (p !== "default" && !(Number.isInteger(Number(p)) && Number(p) > 0)) {
+    throw new RangeError(`Cannot run the bench: --parallel "${p}" is not "default" or a positive integer`);
+  }
+}
+const resultsDir = join(ROOT, "bench/out/sync");
+const out = join(resultsDir, "work");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
+
+/** Private copies of the binaries, with their identity. */
+const binaries = (args.get("binary") ?? join(ROOT, "dist/repo-cloner")).split(",").map((p, i) => {
+  const path = resolve(p);
+  const copy = join(out, `repo-cloner-${i + 1}`);
+  copyFileSync(path, copy);
+  chmodSync(copy, 0o755);
+  const sha256 = createHash("sha256").update(readFileSync(copy)).digest("hex");
+  return { path, copy, sha256 };
+});
+const configs = binaries.flatMap((b, bi) =>
+  parallels.map((p) => ({
+    name: `${binaries.length > 1 ? `bin${bi + 1} ` : ""}${p === "default" ? "default" : `max_parallel ${p}`}`,
+    binary: b,
+    parallel: p,
+  }))
+);
 
 const TOKEN_SRC = "bench-source-token-1";
 const TOKEN_DST = "bench-target-token-2";
@@ -68,50 +98,11 @@ for (const { n, commits, kb } of plan) {
 console.error(
   `bench: ${names.length} repositories, ${(bytes / 1048576).toFixed(1)} MiB of packs, built in ${
     ((Date.now() - t0) / 1000).toFixed(1)
-  }s; latency ${latency} ms/request; ${availableParallelism()} CPUs`,
+  }s; latency ${latency} ms/request; ${availableParallelism()} CPUs; ${configs.length} configuration(s)`,
 );
 
-/** CPU seconds (self + reaped children) of this process: the emulators and every side's tree. */
-function harnessCpu(): number {
-  const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-}
-
-/** One measured side. */
-interface Run {
-  wall: number;
-  /** CPU seconds of the side's process tree (our binary and its git children, or the loop). */
-  cpu: number;
-  /** CPU seconds of the emulators (REST, git http-backend and its children) during the run. */
-  serverCpu: number;
-  code: number;
-  tail: string;
-}
-
-function run(cmd: string, argv: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((done, fail) => {
-    const timeFile = join(out, "time.txt");
-    const before = harnessCpu();
-    const start = performance.now();
-    const child = spawn("/usr/bin/time", ["-f", "%U %S", "-o", timeFile, cmd, ...argv], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: out, ...env },
-    });
-    const err: string[] = [];
-    child.stderr.on("data", (d) => err.push(String(d)));
-    child.stdout.on("data", () => {});
-    child.on("error", fail);
-    child.on("close", (code) => {
-      const wall = (performance.now() - start) / 1000;
-      const [u, s] = readFileSync(timeFile, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
-      const cpu = u + s;
-      const serverCpu = Math.max(0, harnessCpu() - before - cpu);
-      done({ wall, cpu, serverCpu, code: code ?? 1, tail: err.join("").slice(-600) });
-    });
-  });
-}
-
 const basic = (t: string) => Buffer.from(`x:${t}`).toString("base64");
-async function loop(org: string) {
+async function loop(org: string): Promise<Run> {
   for (const n of names) gh.addRepo(`${org}/${n}`);
   const work = join(out, `loop-${org}`);
   mkdirSync(work, { recursive: true });
@@ -123,10 +114,12 @@ async function loop(org: string) {
       basic(TOKEN_DST)
     }" push -q --mirror ${gh.url}/${org}/${n}.git`
   ).join(" &&\n");
-  return await run("bash", ["-c", `set -e\n${script}`], {});
+  const r = await runMeasured("bash", ["-c", `set -e\n${script}`], { env: {}, home: out });
+  rmSync(work, { recursive: true, force: true });
+  return r;
 }
 
-async function ours(org: string, cache: string) {
+async function ours(config: (typeof configs)[number], org: string, cache: string): Promise<Run> {
   const env: Record<string, string> = {
     GITLAB_URL: gl.url,
     GITLAB_TOKEN: TOKEN_SRC,
@@ -136,90 +129,79 @@ async function ours(org: string, cache: string) {
     GITHUB_TOKEN: TOKEN_DST,
   };
   const argv = ["sync", "--cache-dir", cache, "--log-file", join(out, `${org}.log`)];
-  if (args.has("parallel")) {
-    const cfg = join(out, "parallel.yml");
-    writeFileSync(cfg, `concurrency:\n  max_parallel: ${Number(args.get("parallel"))}\n`);
+  if (config.parallel !== "default") {
+    const cfg = join(out, `parallel-${config.parallel}.yml`);
+    writeFileSync(cfg, `concurrency:\n  max_parallel: ${Number(config.parallel)}\n`);
     // The config has no sources/targets, so the env still configures the endpoints.
     argv.unshift("--config", cfg);
   }
-  return await run(binary, argv, env);
+  return await runMeasured(config.binary.copy, argv, { env, home: out });
 }
 
-const samples: Array<{ round: number; loop: Run; first: Run; second: Run }> = [];
+type Sides = { first: Run; second: Run };
+const samples: Array<{ round: number; loop: Run; configs: Sides[]; load: number }> = [];
+const fail = (what: string, x: Run) => {
+  console.error(`bench: ${what} failed (exit ${x.code}):\n${x.tail}`);
+  Deno.exit(1);
+};
 for (let r = 1; r <= rounds; r++) {
+  // Rotate: round r starts at position (r-1) of [loop, config 1, config 2, …].
+  const order = Array.from({ length: configs.length + 1 }, (_, i) => (i + r - 1) % (configs.length + 1));
   gh.addNamespace(`loop${r}`);
-  gh.addNamespace(`ours${r}`);
-  const cache = join(out, `cache-${r}`);
-  let l, f;
-  if (r % 2) {
-    l = await loop(`loop${r}`);
-    f = await ours(`ours${r}`, cache);
-  } else {
-    f = await ours(`ours${r}`, cache);
-    l = await loop(`loop${r}`);
-  }
-  const s = await ours(`ours${r}`, cache);
-  for (const [what, x] of [["loop", l], ["first", f], ["second", s]] as const) {
-    if (x.code !== 0) {
-      console.error(`bench: ${what} run failed (exit ${x.code}):\n${x.tail}`);
-      Deno.exit(1);
+  let l: Run | undefined;
+  const per: Sides[] = new Array(configs.length);
+  for (const slot of order) {
+    if (slot === 0) {
+      l = await loop(`loop${r}`);
+      if (l.code !== 0) fail("loop", l);
+      continue;
     }
+    const c = slot - 1;
+    const org = `c${c + 1}r${r}`;
+    gh.addNamespace(org);
+    const cache = join(out, `cache-${org}`);
+    const first = await ours(configs[c], org, cache);
+    if (first.code !== 0) fail(`${configs[c].name} first run`, first);
+    const second = await ours(configs[c], org, cache);
+    if (second.code !== 0) fail(`${configs[c].name} second run`, second);
+    for (const n of names) {
+      if (JSON.stringify(gh.refs(`${org}/${n}`)) !== JSON.stringify(gl.refs(`backend/${n}`))) {
+        console.error(`bench: round ${r}: ${configs[c].name}: ${n} differs from the source after sync`);
+        Deno.exit(1);
+      }
+    }
+    rmSync(cache, { recursive: true, force: true });
+    per[c] = { first, second };
   }
   for (const n of names) {
-    const want = JSON.stringify(gl.refs(`backend/${n}`));
-    if (
-      JSON.stringify(gh.refs(`ours${r}/${n}`)) !== want || JSON.stringify(gh.refs(`loop${r}/${n}`)) !== want
-    ) {
-      console.error(`bench: round ${r}: ${n} differs from the source after sync`);
+    if (JSON.stringify(gh.refs(`loop${r}/${n}`)) !== JSON.stringify(gl.refs(`backend/${n}`))) {
+      console.error(`bench: round ${r}: the loop's ${n} differs from the source`);
       Deno.exit(1);
     }
   }
-  samples.push({ round: r, loop: l, first: f, second: s });
-  const fmt = (x: Run) =>
-    `${x.wall.toFixed(2)}s (cpu ${x.cpu.toFixed(2)}, emulator ${x.serverCpu.toFixed(2)})`;
+  const load = loadavg()[0];
+  samples.push({ round: r, loop: l!, configs: per, load });
+  const fmt = (x: Run) => `${x.wall.toFixed(2)}s (cpu ${x.cpu.toFixed(2)}, emu ${x.serverCpu.toFixed(2)})`;
   console.error(
-    `round ${r}: loop ${fmt(l)}  first ${fmt(f)}  second ${fmt(s)}  load ${loadavg()[0].toFixed(1)}`,
+    `round ${r} (load ${load.toFixed(1)}): loop ${fmt(l!)}\n` +
+      configs.map((c, i) => `  ${c.name}: first ${fmt(per[i].first)}  second ${fmt(per[i].second)}`)
+        .join("\n"),
   );
 }
-type Side = "loop" | "first" | "second";
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const wall = (k: Side) => med(samples.map((s) => s[k].wall));
-const cpu = (k: Side) => Number(med(samples.map((s) => s[k].cpu)).toFixed(2));
-const emu = (k: Side) => Number(med(samples.map((s) => s[k].serverCpu)).toFixed(2));
-const result = {
+
+const result = summarize({
   repositories: names.length,
-  pack_mib: Number((bytes / 1048576).toFixed(1)),
-  latency_ms: latency,
-  cpus: availableParallelism(),
-  max_parallel: args.get("parallel") ?? `default (${availableParallelism()})`,
-  samples: samples.map((s) => ({
-    round: s.round,
-    ...Object.fromEntries((["loop", "first", "second"] as const).map((k) => [k, {
-      wall: Number(s[k].wall.toFixed(2)),
-      cpu: Number(s[k].cpu.toFixed(2)),
-      emulator_cpu: Number(s[k].serverCpu.toFixed(2)),
-    }])),
-  })),
-  wall_seconds: { loop: wall("loop"), first: wall("first"), second: wall("second") },
-  cpu_seconds: { loop: cpu("loop"), first: cpu("first"), second: cpu("second") },
-  emulator_cpu_seconds: { loop: emu("loop"), first: emu("first"), second: emu("second") },
-  speedup_first_vs_loop: Number((wall("loop") / wall("first")).toFixed(2)),
-  second_as_percent_of_first: Number((100 * wall("second") / wall("first")).toFixed(1)),
-  targets: { speedup_min: 1.8, second_percent_max: 10 },
-};
-writeFileSync(join(out, "results.json"), JSON.stringify(result, null, 2) + "\n");
-const line = (k: Side) => `${wall(k).toFixed(2)}s  (cpu ${cpu(k)}s, emulator cpu ${emu(k)}s)`;
-console.log(
-  [
-    `sync bench: ${names.length} repos, ${result.pack_mib} MiB, latency ${latency} ms, max_parallel ${result.max_parallel}`,
-    `  shell loop (clone --mirror + push --mirror): ${line("loop")}`,
-    `  repo-cloner first run:                        ${
-      line("first")
-    }  speedup x${result.speedup_first_vs_loop} (target >= 1.8)`,
-    `  repo-cloner second run (no change):           ${
-      line("second")
-    }  ${result.second_as_percent_of_first}% of first (target <= 10%)`,
-  ].join("\n"),
+  packMib: Number((bytes / 1048576).toFixed(1)),
+  latencyMs: latency,
+  configs: configs.map((c) => ({ name: c.name, parallel: c.parallel, binary: c.binary })),
+  samples,
+});
+mkdirSync(resultsDir, { recursive: true });
+const label = args.get("label");
+writeFileSync(
+  join(resultsDir, `results${label ? `-${label}` : ""}.json`),
+  JSON.stringify(result, null, 2) + "\n",
 );
+printSyncReport(result);
 await gl.close();
 await gh.close();

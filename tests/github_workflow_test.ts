@@ -178,18 +178,28 @@ Deno.test("sync.yml: the build smoke test and every shard's run scripts work wit
       for (const n of names) assert.deepEqual(gh.refs(`myorg/${n}`), gl.refs(`backend/${n}`));
     });
 
-    await t.step("a failing repository: exit 4 fails the step, the Summary step still lists it", async () => {
-      seedHistory(gl.repos.get("backend/auth-service")!.dir, { commits: 1 });
-      const shard = shardOf.get("auth-service");
-      assert.ok(shard, "auth-service was synced by some shard");
-      // 404: a permanent failure, not retried (a 5xx would be retried with backoff first).
-      gl.faults.push({ match: /^\/backend\/auth-service\.git\//, kind: "status", status: 404, times: 1000 });
-      const r = await runJob(shard!, false);
-      gl.faults.length = 0;
-      assert.equal(r.main.status, 4, r.main.stderr);
-      assert.equal(r.after.status, 0, r.after.stderr);
-      assert.match(r.summary, /, 1 failed, 0 diverged\n- failed: auth-service\n$/);
-    });
+    await t.step(
+      "a failing repository: exit 4 (1 when it is the shard's only one) fails the step, the Summary step still lists it",
+      async () => {
+        seedHistory(gl.repos.get("backend/auth-service")!.dir, { commits: 1 });
+        const shard = shardOf.get("auth-service");
+        assert.ok(shard, "auth-service was synced by some shard");
+        // 404: a permanent failure, not retried (a 5xx would be retried with backoff first).
+        gl.faults.push({
+          match: /^\/backend\/auth-service\.git\//,
+          kind: "status",
+          status: 404,
+          times: 1000,
+        });
+        const r = await runJob(shard!, false);
+        gl.faults.length = 0;
+        // Exit 4 is partial success; a shard whose every repository failed is a failed run, exit 1.
+        const shardSize = [...shardOf.values()].filter((s) => s === shard).length;
+        assert.equal(r.main.status, shardSize === 1 ? 1 : 4, r.main.stderr);
+        assert.equal(r.after.status, 0, r.after.stderr);
+        assert.match(r.summary, /, 1 failed, 0 diverged\n- failed: auth-service\n$/);
+      },
+    );
   } finally {
     await gl.close();
     await gh.close();

@@ -12,17 +12,12 @@ import { putFile, type PutResult, type Storage } from "../storage/mod.ts";
 import { archiveSpaceEstimate, assertFreeSpace } from "../fs/disk_space.ts";
 import { type ArchiveSigned, SIGNATURE_SUFFIX } from "./archive_signature.ts";
 import { chainLfs, readArchiveBase } from "./base_archive.ts";
-import type { BundleResult } from "../git/bundle.ts";
-import { allOrAbort } from "./all_or_abort.ts";
-import { buildStage, localFileOf, stageBundle } from "./build_stage.ts";
-import { type StagedReview, stageReview } from "../report/stage_review.ts";
+import { stageArchive } from "./stage_archive.ts";
 import { writeReportBeside } from "../report/write_report.ts";
 import { cloneSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";
-import { serializeManifest } from "./manifest_json.ts";
 import { resolveSource } from "./source.ts";
 import { archiveTooLarge, formatSize } from "./size_limit.ts";
-import type { TarEntry } from "./tar_writer.ts";
 import type { WrittenVolume } from "./volume_writer.ts";
 import { archiveTargets, firstExisting, writeArchive } from "./write_archive.ts";
 import { verifyArchive, type VerifyReport } from "./verify.ts";
@@ -251,38 +246,26 @@ export async function createArchive(
       emit({ kind: "deps:done", results: deps, packages, ms: timings.dependencies });
     }
 
-    // Step 3/5: bundle, review data, scripts, manifest, archive. The bundle and the review data and
-    // SBOM (review.json, sbom.cdx.json, carried inside the archive) both mostly wait on git: run them
-    // side by side; the first to fail stops the other.
+    // Step 3/5: bundle (compressed ahead) and review data side by side, scripts, manifest, archive.
     emit({ kind: "archive:start", type });
     t = clock();
-    const [bundle, { review }] = await allOrAbort<[BundleResult, StagedReview]>([
-      (signal) => stageBundle(stage, cloned, { base, signal }),
-      (signal) =>
-        stageReview(stage, cloned, {
-          name: repo.name,
-          url: repo.recordedUrl,
-          createdAt: started,
-          dependencies: deps,
-          base: base && { archiveId: base.manifest.archive_id, refs: base.manifest.refs },
-          logger: log.root.child("report"),
-          signal,
-        }),
-    ], options.signal);
-    const manifest = await buildStage(stage, cloned, deps, {
+    const mtime = new Date(Math.floor(started.getTime() / 1000) * 1000);
+    const { manifest, review, entries } = await stageArchive(stage, cloned, {
       type,
       name: repo.name,
       url: repo.recordedUrl,
       createdAt: started,
+      deps,
       base,
       depth: options.depth,
-      bundle,
+      scratchDir: work,
+      mtime,
+      gzipLevel: options.gzipLevel,
+      maxSize: options.maxSize,
+      logger: log.root.child("report"),
+      signal: options.signal,
     });
     checkEstimate(manifest, repo.name, options.maxSize, log);
-    const entries: TarEntry[] = [
-      { path: "manifest.json", content: new TextEncoder().encode(serializeManifest(manifest)) },
-      ...manifest.files.map((f) => ({ ...f, file: localFileOf(f, stage, cloned) })),
-    ];
     assertFreeSpace(output, archiveSpaceEstimate(manifest.files.reduce((n, f) => n + f.size, 0)), {
       action: `create archive "${name}"`,
     });
@@ -290,7 +273,7 @@ export async function createArchive(
       repository: repo.name,
       manifest,
       entries,
-      mtime: new Date(Math.floor(started.getTime() / 1000) * 1000),
+      mtime,
       gzipLevel: options.gzipLevel,
       maxBytes: options.maxSize,
       splitBytes: options.splitSize,

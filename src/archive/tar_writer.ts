@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { Transform, type Writable } from "node:stream";
+import { Readable, Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import tarStream from "tar-stream";
@@ -26,8 +26,23 @@ export interface TarFileEntry {
   sha256: string;
 }
 
+/**
+ * An entry whose tar blocks (header, content, padding) were compressed ahead of time into one gzip
+ * member by {@link precompressEntry}: copied as is, its size checked.
+ */
+export interface TarMemberEntry {
+  /** Path inside the archive. */
+  path: string;
+  /** File holding the gzip member. */
+  member: string;
+  /** Its size in bytes; a member file of another size aborts the write. */
+  memberSize: number;
+  /** Size of the entry's content (uncompressed), for progress. */
+  size: number;
+}
+
 /** One archive entry, written in the order given. */
-export type TarEntry = TarBytesEntry | TarFileEntry;
+export type TarEntry = TarBytesEntry | TarFileEntry | TarMemberEntry;
 
 /** Options of {@link writeTarGz}. */
 export interface WriteTarGzOptions {
@@ -40,6 +55,11 @@ export interface WriteTarGzOptions {
    * passes it. Default none.
    */
   maxBytes?: number;
+  /**
+   * End the tar stream with its end-of-archive marker (two zero blocks). Default true; false writes a
+   * piece of a tar stream (see {@link precompressEntry}).
+   */
+  endOfArchive?: boolean;
   /** Called with the number of payload bytes written so far. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
@@ -60,14 +80,16 @@ export interface TarGzResult {
  * same bytes. Each file is read once, hashed as it is written; a size or sha256 that differs from
  * what the entry claims aborts the write with {@link ArchiveError}. The caller removes `outFile` on
  * failure (it is meant to be a `.partial` name).
+ *
+ * One gzip member holds the entries, unless some are {@link TarMemberEntry}: those are copied as their
+ * own members between members holding the entries around them (RFC 1952 allows a series of members;
+ * gzip, tar, Python, Go and our reader read them as one stream).
  */
 export async function writeTarGz(
   outFile: string | Writable,
   entries: TarEntry[],
   options: WriteTarGzOptions = {},
 ): Promise<TarGzResult> {
-  const mtime = options.mtime ?? new Date(0);
-  const pack = tarStream.pack();
   const archiveHash = createHash("sha256");
   let size = 0;
   const counter = new Transform({
@@ -84,35 +106,151 @@ export async function writeTarGz(
   const out = typeof outFile === "string"
     ? createWriteStream(outFile, { flags: "wx", mode: 0o644 })
     : outFile;
+  await pipeline(Readable.from(members(entries, options), { objectMode: false }), counter, out);
+  if (typeof outFile === "string") fsyncPath(outFile);
+  return { sha256: archiveHash.digest("hex"), size };
+}
+
+/**
+ * Compresses the tar blocks of one file entry (header, content checked against its size and sha256,
+ * padding; no end-of-archive marker) into a gzip member in the new file `memberFile` (a scratch
+ * file: not fsynced), ready for {@link writeTarGz}. This lets the biggest entry be compressed before
+ * the entries that precede it in the archive (the manifest) are known.
+ * @throws ArchiveError when the file differs from what the entry claims.
+ */
+export async function precompressEntry(
+  entry: TarFileEntry,
+  memberFile: string,
+  options: Pick<WriteTarGzOptions, "mtime" | "gzipLevel" | "signal"> = {},
+): Promise<TarMemberEntry> {
+  const out = createWriteStream(memberFile, { flags: "wx", mode: 0o600 });
+  const written = await writeTarGz(out, [entry], { ...options, endOfArchive: false });
+  return { path: entry.path, member: memberFile, memberSize: written.size, size: entry.size };
+}
+
+/** The gzip members of the archive, as compressed chunks. */
+async function* members(entries: TarEntry[], options: WriteTarGzOptions): AsyncGenerator<Buffer> {
+  let payload = 0;
+  const progress = (n: number) => options.onProgress?.(payload + n);
+  let run: (TarBytesEntry | TarFileEntry)[] = [];
+  const flush = async function* (last: boolean) {
+    const entries = run;
+    run = [];
+    if (!entries.length && !(last && (options.endOfArchive ?? true))) return;
+    yield* gzipMember(entries, { ...options, endOfArchive: last && (options.endOfArchive ?? true) }, (n) => {
+      payload += n;
+      options.onProgress?.(payload);
+    }, progress);
+  };
+  for (const entry of entries) {
+    if ("member" in entry) {
+      yield* flush(false);
+      if (options.signal?.aborted) throw new ArchiveError("Cannot write archive: aborted");
+      yield* copyMember(entry, (n) => progress(Math.floor(entry.size * (n / Math.max(1, entry.memberSize)))));
+      payload += entry.size;
+      options.onProgress?.(payload);
+    } else run.push(entry);
+  }
+  yield* flush(true);
+}
+
+/** One gzip member holding `entries` (and the end-of-archive marker when asked). */
+async function* gzipMember(
+  entries: (TarBytesEntry | TarFileEntry)[],
+  options: WriteTarGzOptions,
+  entryDone: (bytes: number) => void,
+  progress: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
+  const mtime = options.mtime ?? new Date(0);
+  const pack = tarStream.pack();
+  const gzip = createGzip({ level: options.gzipLevel ?? 6 });
   // Errors reach us through `done`; these listeners keep late 'error' events from being uncaught.
   pack.on("error", () => {});
-  const done = pipeline(pack, createGzip({ level: options.gzipLevel ?? 6 }), counter, out);
-  // Every wait below also ends when the output side fails, so a write error never leaves us hanging.
+  const done = options.endOfArchive === false
+    ? pipeline(pack, withoutEndMarker(), gzip)
+    : pipeline(pack, gzip);
+  done.catch(() => {});
+  // Every wait below also ends when the compressing side fails, so an error never leaves us hanging.
   const failed = done.then(() => new Promise<never>(() => {}));
   failed.catch(() => {});
   const guard = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
-  let payload = 0;
-  try {
+  const feeding = (async () => {
     for (const entry of entries) {
       if (options.signal?.aborted) throw new ArchiveError("Cannot write archive: aborted");
       if ("content" in entry) {
         await guard(addBytes(pack, entry, mtime));
-        payload += entry.content.length;
+        entryDone(entry.content.length);
       } else {
-        await addFile(pack, entry, mtime, guard, (n) => options.onProgress?.(payload + n));
-        payload += entry.size;
+        await addFile(pack, entry, { mtime, guard, progress, signal: options.signal });
+        entryDone(entry.size);
       }
-      options.onProgress?.(payload);
     }
     pack.finalize();
+  })().catch((e) => {
+    pack.destroy(e as Error);
+    throw e;
+  });
+  feeding.catch(() => {});
+  try {
+    for await (const chunk of gzip as AsyncIterable<Buffer>) yield chunk;
+    await feeding;
     await done;
   } catch (e) {
-    pack.destroy(e as Error);
-    await done.catch(() => {});
-    throw e;
+    // An entry that failed is the cause; the stream errors it set off are not.
+    throw await feeding.then(() => e, (cause) => cause);
+  } finally {
+    pack.destroy();
+    gzip.destroy();
   }
-  if (typeof outFile === "string") fsyncPath(outFile);
-  return { sha256: archiveHash.digest("hex"), size };
+}
+
+/** A member written by {@link precompressEntry}, copied chunk by chunk, its size checked. */
+async function* copyMember(entry: TarMemberEntry, progress: (n: number) => void): AsyncGenerator<Buffer> {
+  const changed = (why: string) =>
+    new ArchiveError(
+      `Cannot write archive entry "${entry.path}": its compressed copy ${why} since it was written. ` +
+        "Make sure nothing modifies the working directory, then run again",
+    );
+  let n = 0;
+  const input = createReadStream(entry.member, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      if (n > entry.memberSize) throw changed("grew");
+      yield chunk;
+      progress(n);
+    }
+  } finally {
+    input.destroy();
+  }
+  if (n !== entry.memberSize) throw changed("shrank");
+}
+
+/** Passes a tar stream through without its final 1024 bytes: the end-of-archive marker (checked zero). */
+function withoutEndMarker(): Transform {
+  const MARKER = 1024;
+  let held = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      if (chunk.length >= MARKER) {
+        if (held.length) this.push(held);
+        if (chunk.length > MARKER) this.push(chunk.subarray(0, chunk.length - MARKER));
+        held = Buffer.from(chunk.subarray(chunk.length - MARKER));
+      } else {
+        const all = Buffer.concat([held, chunk]);
+        const cut = Math.max(0, all.length - MARKER);
+        if (cut) this.push(all.subarray(0, cut));
+        held = all.subarray(cut);
+      }
+      cb();
+    },
+    flush(cb) {
+      const ok = held.length === MARKER && held.every((b) => b === 0);
+      cb(
+        ok ? null : new ArchiveError("Cannot write archive: the tar stream lacks its end-of-archive marker"),
+      );
+    },
+  });
 }
 
 type Pack = ReturnType<typeof tarStream.pack>;
@@ -144,9 +282,12 @@ function addBytes(pack: Pack, entry: TarBytesEntry, mtime: Date): Promise<void> 
 async function addFile(
   pack: Pack,
   entry: TarFileEntry,
-  mtime: Date,
-  guard: <T>(p: Promise<T>) => Promise<T>,
-  progress: (n: number) => void,
+  { mtime, guard, progress, signal }: {
+    mtime: Date;
+    guard: <T>(p: Promise<T>) => Promise<T>;
+    progress: (n: number) => void;
+    signal?: AbortSignal;
+  },
 ) {
   const { promise: finished, resolve, reject } = Promise.withResolvers<void>();
   finished.catch(() => {});
@@ -162,6 +303,7 @@ async function addFile(
   const input = createReadStream(entry.file, { highWaterMark: 1 << 20 });
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (signal?.aborted) throw new ArchiveError("Cannot write archive: aborted");
       n += chunk.length;
       if (n > entry.size) throw changed("the file grew");
       hash.update(chunk);

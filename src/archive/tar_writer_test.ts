@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../../tests/support/binary.ts";
 import { ArchiveError } from "../errors.ts";
-import { type TarEntry, writeTarGz } from "./tar_writer.ts";
+import { gunzipSync } from "node:zlib";
+import { precompressEntry, type TarEntry, type TarFileEntry, writeTarGz } from "./tar_writer.ts";
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 
@@ -99,4 +100,98 @@ Deno.test("writeTarGz() streams a file through many full-buffer waits without pi
     process.off("warning", onWarning);
   }
   assert.deepEqual(warnings.map((w) => `${w.name}: ${w.message}`), []);
+});
+
+Deno.test("precompressEntry() + writeTarGz(): a member compressed ahead gives the same tar stream, as its own gzip member", async () => {
+  const dir = tempDir();
+  const entries = sampleEntries(dir);
+  const mtime = new Date("2025-10-13T14:00:00Z");
+  await writeTarGz(join(dir, "single.tar.gz"), entries, { mtime });
+  const member = await precompressEntry(
+    entries[1] as TarFileEntry,
+    join(dir, "bundle.member"),
+    {
+      mtime,
+    },
+  );
+  assert.equal(member.memberSize, readFileSync(join(dir, "bundle.member")).length);
+  const piece = execFileSync("gzip", ["-dc", join(dir, "bundle.member")], { maxBuffer: 64 << 20 });
+  assert.equal(
+    piece.length,
+    512 + 3 * 1024 * 1024 + 512,
+    "header, content, padding; no end-of-archive marker",
+  );
+  const multi = await writeTarGz(join(dir, "multi.tar.gz"), [entries[0], member, entries[2]], { mtime });
+  const multiBytes = readFileSync(join(dir, "multi.tar.gz"));
+  assert.equal(multi.size, multiBytes.length);
+  assert.equal(multi.sha256, sha(multiBytes));
+  const tarOf = (file: string) => execFileSync("gzip", ["-dc", file], { maxBuffer: 64 << 20 });
+  assert.ok(
+    tarOf(join(dir, "multi.tar.gz")).equals(tarOf(join(dir, "single.tar.gz"))),
+    "same tar bytes (gzip)",
+  );
+  assert.ok(gunzipSync(multiBytes).equals(tarOf(join(dir, "single.tar.gz"))), "same tar bytes (node:zlib)");
+  // Three members: each starts with the gzip signature right after the previous one's trailer.
+  let members = 0;
+  for (let i = 0; i + 1 < multiBytes.length; i++) {
+    if (multiBytes[i] === 0x1f && multiBytes[i + 1] === 0x8b) members++;
+  }
+  assert.ok(members >= 3, `at least 3 gzip signatures (found ${members})`);
+  const listing = execFileSync("tar", ["-tzf", join(dir, "multi.tar.gz")], { encoding: "utf8" }).trim().split(
+    "\n",
+  );
+  assert.deepEqual(listing, ["manifest.json", "repo.bundle", "restore-scripts/restore.sh"]);
+  const again = await writeTarGz(join(dir, "multi2.tar.gz"), [entries[0], member, entries[2]], { mtime });
+  assert.equal(again.sha256, multi.sha256, "reproducible");
+});
+
+Deno.test("precompressEntry() checks the file against its entry; writeTarGz() checks the member's size", async () => {
+  const dir = tempDir();
+  const entries = sampleEntries(dir);
+  const bundle = entries[1] as TarFileEntry;
+  await assert.rejects(
+    precompressEntry({ ...bundle, sha256: "0".repeat(64) }, join(dir, "bad.member")),
+    (e) => e instanceof ArchiveError && /content changed/.test(e.message),
+  );
+  const member = await precompressEntry(bundle, join(dir, "ok.member"));
+  for (
+    const [name, memberSize, message] of [["shrank", member.memberSize + 1, /shrank/], [
+      "grew",
+      member.memberSize - 1,
+      /grew/,
+    ]] as const
+  ) {
+    await assert.rejects(
+      writeTarGz(join(dir, `${name}.tar.gz`), [entries[0], { ...member, memberSize }]),
+      (e) => e instanceof ArchiveError && message.test(e.message) && e.message.includes('"repo.bundle"'),
+      name,
+    );
+  }
+});
+
+Deno.test("writeTarGz() stops inside a large file when its signal fires (precompressEntry too)", async () => {
+  const dir = tempDir();
+  const big = Buffer.alloc(24 * 1024 * 1024, 0x62);
+  writeFileSync(join(dir, "big"), big);
+  const entry = { path: "repo.bundle", file: join(dir, "big"), size: big.length, sha256: sha(big) };
+  const controller = new AbortController();
+  let progressed = 0;
+  await assert.rejects(
+    writeTarGz(join(dir, "a.tar.gz"), [entry], {
+      gzipLevel: 1,
+      signal: controller.signal,
+      onProgress: (n) => {
+        progressed = n;
+        if (n > 0) controller.abort();
+      },
+    }),
+    (e) => e instanceof ArchiveError && /aborted/.test(e.message),
+  );
+  assert.ok(progressed < big.length, `stopped before the end (${progressed} of ${big.length} bytes)`);
+  const stopped = new AbortController();
+  stopped.abort();
+  await assert.rejects(
+    precompressEntry(entry, join(dir, "m"), { signal: stopped.signal }),
+    (e) => e instanceof ArchiveError && /aborted/.test(e.message),
+  );
 });

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ArchiveError } from "../errors.ts";
 import type { EcosystemResult } from "../deps/types.ts";
-import { type BundleResult, createBundle } from "../git/bundle.ts";
+import { type BundleFile, type BundleResult, createBundle } from "../git/bundle.ts";
 import { VERSION } from "../version.ts";
 import { type ArchiveBase, baseRecord, inheritFromBase } from "./base_archive.ts";
 import type { ClonedSource } from "./clone_source.ts";
@@ -22,7 +22,7 @@ export interface StageInfo {
   base?: ArchiveBase;
   /** Depth the clone was cut at (`--depth`), when it was. */
   depth?: number;
-  /** What {@link stageBundle} wrote. */
+  /** What {@link stageBundle} wrote, with the sha256 of its bytes. */
   bundle: BundleResult;
 }
 
@@ -34,17 +34,18 @@ export interface StageBundleOptions {
 }
 
 /**
- * Writes `<stage>/repo.bundle` from the clone, hashed as git writes it: every branch and tag (and
- * HEAD), or for an incremental only new or moved refs without what the base's tips (those this clone
- * knows) reach. Independent of the rest of the staging directory, so it can run alongside other work
- * that writes there (the review data); {@link buildStage} takes its result.
+ * Writes `<stage>/repo.bundle` from the clone (git writes the file; see `createBundle`): every branch
+ * and tag (and HEAD), or for an incremental only new or moved refs without what the base's tips (those
+ * this clone knows) reach. Independent of the rest of the staging directory, so it can run alongside
+ * other work that writes there (the review data); {@link buildStage} takes its result with the
+ * sha256 of its bytes.
  * @throws GitError/RepoClonerError when git fails.
  */
 export async function stageBundle(
   stage: string,
   cloned: ClonedSource,
   options: StageBundleOptions = {},
-): Promise<BundleResult> {
+): Promise<BundleFile> {
   const changes = options.base ? refChanges(options.base.manifest.refs, cloned.refs) : undefined;
   return await createBundle(
     cloned.gitDir,

@@ -11,6 +11,7 @@ import { buildStage, localFileOf, stageBundle } from "./build_stage.ts";
 import type { ClonedSource } from "./clone_source.ts";
 import type { Manifest } from "./manifest.ts";
 import { serializeManifest } from "./manifest_json.ts";
+import { hashFile } from "./staged_files.ts";
 import { precompressEntry, type TarEntry, type TarMemberEntry } from "./tar_writer.ts";
 
 /** Options of {@link stageArchive}. */
@@ -51,8 +52,9 @@ export interface StagedArchive {
  * of work mostly wait on git or zlib, and run side by side (the first failure stops the others):
  * the bundle, then its tar entry compressed ahead into a gzip member in `scratchDir` (the longest
  * step; it cannot wait for the manifest that precedes it in the archive, and the manifest needs the
- * review's hash), and the review data (review.json, sbom.cdx.json). Then the manifest lists and
- * hashes everything staged.
+ * review's hash) — the bundle's sha256 is computed as it is compressed, so its bytes are read once
+ * and what the manifest lists is exactly what the archive holds — and the review data (review.json,
+ * sbom.cdx.json). Then the manifest lists and hashes everything else staged.
  * @throws GitError/ArchiveError from the steps.
  */
 export async function stageArchive(
@@ -64,16 +66,19 @@ export async function stageArchive(
     [{ bundle: BundleResult; member?: TarMemberEntry }, StagedReview]
   >([
     async (signal) => {
-      const bundle = await stageBundle(stage, cloned, { base: options.base, signal });
-      if (options.maxSize !== undefined && bundle.size > options.maxSize) return { bundle };
+      const written = await stageBundle(stage, cloned, { base: options.base, signal });
       const file = join(stage, "repo.bundle");
+      if (options.maxSize !== undefined && written.size > options.maxSize) {
+        return { bundle: { ...written, sha256: await hashFile(file) } };
+      }
+      // The bundle's sha256 is taken from the very bytes compressed into the archive.
       const member = await precompressEntry(
-        { path: "repo.bundle", file, size: bundle.size, sha256: bundle.sha256 },
+        { path: "repo.bundle", file, size: written.size },
         join(options.scratchDir, "repo.bundle.gz-member"),
         { mtime: options.mtime, gzipLevel: options.gzipLevel, signal },
       );
       rmSync(file); // its bytes are in the member now: the working directory holds one copy, not two
-      return { bundle, member };
+      return { bundle: { ...written, sha256: member.sha256 }, member };
     },
     (signal) =>
       stageReview(stage, cloned, {

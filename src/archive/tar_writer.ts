@@ -111,21 +111,40 @@ export async function writeTarGz(
   return { sha256: archiveHash.digest("hex"), size };
 }
 
+/** A file to write whose sha256 may be unknown yet: then it is computed, not checked. */
+type FileContent = Omit<TarFileEntry, "sha256"> & { sha256?: string };
+
 /**
- * Compresses the tar blocks of one file entry (header, content checked against its size and sha256,
- * padding; no end-of-archive marker) into a gzip member in the new file `memberFile` (a scratch
- * file: not fsynced), ready for {@link writeTarGz}. This lets the biggest entry be compressed before
- * the entries that precede it in the archive (the manifest) are known.
+ * Compresses the tar blocks of one file entry (header, content, padding; no end-of-archive marker)
+ * into a gzip member in the new file `memberFile` (a scratch file: not fsynced), ready for
+ * {@link writeTarGz}. This lets the biggest entry be compressed before the entries that precede it
+ * in the archive (the manifest) are known. The content is hashed as it is read: the result's
+ * `sha256` is the digest of exactly the bytes compressed; an entry that gives a `sha256` (or a size)
+ * the file does not match aborts.
  * @throws ArchiveError when the file differs from what the entry claims.
  */
 export async function precompressEntry(
-  entry: TarFileEntry,
+  entry: FileContent,
   memberFile: string,
   options: Pick<WriteTarGzOptions, "mtime" | "gzipLevel" | "signal"> = {},
-): Promise<TarMemberEntry> {
-  const out = createWriteStream(memberFile, { flags: "wx", mode: 0o600 });
-  const written = await writeTarGz(out, [entry], { ...options, endOfArchive: false });
-  return { path: entry.path, member: memberFile, memberSize: written.size, size: entry.size };
+): Promise<TarMemberEntry & { sha256: string }> {
+  let sha256 = "";
+  let memberSize = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      memberSize += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  const compressed = gzipMember([entry], { ...options, endOfArchive: false }, (_, digest) => {
+    sha256 = digest ?? "";
+  }, () => {});
+  await pipeline(
+    Readable.from(compressed, { objectMode: false }),
+    counter,
+    createWriteStream(memberFile, { flags: "wx", mode: 0o600 }),
+  );
+  return { path: entry.path, member: memberFile, memberSize, size: entry.size, sha256 };
 }
 
 /** The gzip members of the archive, as compressed chunks. */
@@ -156,9 +175,9 @@ async function* members(entries: TarEntry[], options: WriteTarGzOptions): AsyncG
 
 /** One gzip member holding `entries` (and the end-of-archive marker when asked). */
 async function* gzipMember(
-  entries: (TarBytesEntry | TarFileEntry)[],
+  entries: (TarBytesEntry | FileContent)[],
   options: WriteTarGzOptions,
-  entryDone: (bytes: number) => void,
+  entryDone: (bytes: number, sha256?: string) => void,
   progress: (bytes: number) => void,
 ): AsyncGenerator<Buffer> {
   const mtime = options.mtime ?? new Date(0);
@@ -181,8 +200,8 @@ async function* gzipMember(
         await guard(addBytes(pack, entry, mtime));
         entryDone(entry.content.length);
       } else {
-        await addFile(pack, entry, { mtime, guard, progress, signal: options.signal });
-        entryDone(entry.size);
+        const digest = await addFile(pack, entry, { mtime, guard, progress, signal: options.signal });
+        entryDone(entry.size, digest);
       }
     }
     pack.finalize();
@@ -279,16 +298,17 @@ function addBytes(pack: Pack, entry: TarBytesEntry, mtime: Date): Promise<void> 
   });
 }
 
+/** Streams one file into `pack`, checking its size (and sha256 when given); returns its sha256. */
 async function addFile(
   pack: Pack,
-  entry: TarFileEntry,
+  entry: FileContent,
   { mtime, guard, progress, signal }: {
     mtime: Date;
     guard: <T>(p: Promise<T>) => Promise<T>;
     progress: (n: number) => void;
     signal?: AbortSignal;
   },
-) {
+): Promise<string> {
   const { promise: finished, resolve, reject } = Promise.withResolvers<void>();
   finished.catch(() => {});
   const stream = pack.entry(header(entry.path, entry.size, mtime), (err) => (err ? reject(err) : resolve()));
@@ -332,7 +352,9 @@ async function addFile(
     input.destroy();
   }
   if (n !== entry.size) throw changed("the file shrank");
-  if (hash.digest("hex") !== entry.sha256) throw changed("the content changed");
+  const digest = hash.digest("hex");
+  if (entry.sha256 !== undefined && digest !== entry.sha256) throw changed("the content changed");
   stream.end(undefined);
   await guard(finished);
+  return digest;
 }

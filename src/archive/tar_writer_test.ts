@@ -115,6 +115,11 @@ Deno.test("precompressEntry() + writeTarGz(): a member compressed ahead gives th
     },
   );
   assert.equal(member.memberSize, readFileSync(join(dir, "bundle.member")).length);
+  assert.equal(member.sha256, (entries[1] as TarFileEntry).sha256, "the digest of the bytes compressed");
+  const { sha256: _given, ...unhashed } = entries[1] as TarFileEntry;
+  const hashedHere = await precompressEntry(unhashed, join(dir, "bundle2.member"), { mtime });
+  assert.equal(hashedHere.sha256, member.sha256, "computed when the entry gives none");
+  assert.ok(readFileSync(join(dir, "bundle2.member")).equals(readFileSync(join(dir, "bundle.member"))));
   const piece = execFileSync("gzip", ["-dc", join(dir, "bundle.member")], { maxBuffer: 64 << 20 });
   assert.equal(
     piece.length,

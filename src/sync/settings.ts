@@ -54,6 +54,16 @@ export interface RepoOverride {
   shallowCloneDepth?: number;
 }
 
+/**
+ * Default `concurrency.max_parallel`: four repositories per CPU, at least 4 and at most 16. A mirror
+ * run mostly waits — on round trips, on the forge, on the network — so lanes beyond the core count
+ * keep the link busy (bench/README.md: on 2 cores with 30 ms per request, 8 lanes beat 4 and 2);
+ * the cap keeps one token's concurrent requests well below forges' secondary rate limits.
+ */
+export function defaultMaxParallel(cpus: number = availableParallelism()): number {
+  return Math.min(16, Math.max(4, 4 * Math.max(1, Math.floor(cpus))));
+}
+
 /** Everything a sync run needs, resolved from config file, environment and flags. */
 export interface SyncSettings {
   sources: SourceSettings[];
@@ -109,7 +119,7 @@ function checkNamespace(ns: string, where: string): void {
 /**
  * Resolves sync settings: the config file's `sources`/`targets`, else the spec's environment
  * variables (GITLAB_URL, GITLAB_TOKEN, GITLAB_GROUP, GITHUB_URL, GITHUB_ORG, GITHUB_TOKEN). Flags
- * override config. Defaults: max_parallel = CPU count, timeout_per_repo_seconds = 600,
+ * override config. Defaults: max_parallel = {@link defaultMaxParallel}, timeout_per_repo_seconds = 600,
  * max_retries = 3, retry_backoff_seconds = 1, cache dir `$XDG_CACHE_HOME/repo-cloner`.
  * Hostile names and URLs are refused here, before any network use.
  * @throws UsageError naming the key or variable at fault.
@@ -220,7 +230,7 @@ export function resolveSyncSettings(
   return {
     sources,
     targets,
-    maxParallel: c.max_parallel ?? Math.max(1, availableParallelism()),
+    maxParallel: c.max_parallel ?? defaultMaxParallel(),
     timeoutMs: (c.timeout_per_repo_seconds ?? 600) * 1000,
     maxRetries: c.max_retries ?? 3,
     backoffMs: (c.retry_backoff_seconds ?? 1) * 1000,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isForgeTarget, resolveSyncSettings } from "./settings.ts";
+import { defaultMaxParallel, isForgeTarget, resolveSyncSettings } from "./settings.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { UsageError } from "../errors.ts";
 
@@ -30,7 +30,7 @@ Deno.test("resolveSyncSettings() builds the spec's GitLab → GitHub sync from t
   assert.equal(resolveSyncSettings({}, { env: { ...ENV, XDG_CACHE_HOME: "/c" } }).cacheDir, "/c/repo-cloner");
   assert.equal(s.maxRetries, 3);
   assert.equal(s.timeoutMs, 600_000);
-  assert.ok(s.maxParallel >= 1);
+  assert.equal(s.maxParallel, defaultMaxParallel());
 });
 
 Deno.test("resolveSyncSettings() names every missing variable", () => {
@@ -90,4 +90,10 @@ Deno.test("a sync config file with a misspelt key fails naming the key, file and
   });
   writeFileSync(file, "sources:\n  - type: gitlab\n    groups: backend\n");
   assert.throws(() => loadConfigFile(file, {}), /line 3: key "sources\.0\.groups"/);
+});
+
+Deno.test("defaultMaxParallel() is four per CPU, at least 4 and at most 16", () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 8, 64].map((n) => defaultMaxParallel(n)), [4, 4, 8, 12, 16, 16, 16]);
+  const c = resolveSyncSettings({ concurrency: { max_parallel: 3 } }, { env: ENV });
+  assert.equal(c.maxParallel, 3, "the config wins");
 });

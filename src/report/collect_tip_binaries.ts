@@ -16,11 +16,6 @@ export interface TipBinariesOptions {
   signal?: AbortSignal;
 }
 
-/** git's `buffer_is_binary`: a NUL in the first 8000 bytes. */
-const FIRST_FEW_BYTES = 8000;
-/** git's default `core.bigFileThreshold` (512 MiB): larger blobs are binary to `git diff` unread. */
-const BIG_FILE_THRESHOLD = 512 * 1024 * 1024;
-
 /** A (path, blob) pair first met at a tip. Paths are latin1 strings: one character per byte. */
 interface Sighting {
   path: string;
@@ -33,8 +28,8 @@ interface Sighting {
  * the first tip holding a binary version of it. git's own test, as `git diff --numstat` applies it
  * to each file: the `diff` attribute unset (`-diff`, or the `binary` macro), a blob larger than
  * `core.bigFileThreshold`, or a NUL in its first 8000 bytes. Trees shared by several tips are read
- * once (`git cat-file --batch`), and each distinct blob once, keeping only its first 8000 bytes:
- * the cost is one read of the files at the tips, whatever the length of the history.
+ * once (`git cat-file --batch`), and git reads each distinct blob once (see `binaryByContent`): the
+ * cost is one read of the files at the tips, whatever the length of the history.
  * @throws GitError when git fails.
  */
 export async function collectTipBinaries(
@@ -75,19 +70,7 @@ export async function collectTipBinaries(
   }
   if (!sightings.length) return result;
 
-  const threshold = await bigFileThreshold(ctx);
-  const blobs = [...new Set(sightings.map((s) => s.blob))];
-  const binaryBlobs = new Set<string>();
-  const readable: string[] = [];
-  await gitRecords(["cat-file", "--batch-check=%(objectname) %(objectsize)"], (line) => {
-    const [oid, size] = line.split(" ");
-    if (!/^\d+$/.test(size ?? "")) return;
-    if (Number(size) > threshold) binaryBlobs.add(oid);
-    else readable.push(oid);
-  }, { ...ctx, input: blobs });
-  await catFileBatch(gitDir, readable, (o) => {
-    if (o.head.indexOf(0) >= 0) binaryBlobs.add(o.oid);
-  }, { ...ctx, keep: () => FIRST_FEW_BYTES });
+  const binaryBlobs = await binaryByContent([...new Set(sightings.map((s) => s.blob))], ctx);
   const unset = await diffUnset([...new Set(sightings.map((s) => s.path))], ctx);
 
   const listed = new Set<string>();
@@ -178,9 +161,22 @@ async function diffUnset(paths: string[], ctx: Ctx): Promise<Set<string>> {
   return out;
 }
 
-/** `core.bigFileThreshold` as git would read it in this repository. */
-async function bigFileThreshold(ctx: Ctx): Promise<number> {
-  const r = await git(["config", "--type=int", "core.bigFileThreshold"], { ...ctx, okCodes: [1] });
-  const n = Number(r.stdout.trim());
-  return r.code === 0 && Number.isSafeInteger(n) && n > 0 ? n : BIG_FILE_THRESHOLD;
+/**
+ * Which of `blobs` git's diff calls binary by content (a NUL in the first 8000 bytes, or larger than
+ * `core.bigFileThreshold`), asked of git itself without moving the blobs through this process: a
+ * tree holding each blob once under a made-up name (`git mktree`, one loose object in this scratch
+ * clone, unreachable from any ref) is diffed against the empty tree with `--numstat`, which prints
+ * `-	-` for binary files. Names are numbers, so attributes play no part here (see `diffUnset`).
+ */
+async function binaryByContent(blobs: string[], ctx: Ctx): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!blobs.length) return out;
+  const listing = blobs.map((oid, i) => `100644 blob ${oid}\t${i}\0`).join("");
+  const tree = (await git(["mktree", "-z"], { ...ctx, input: listing })).stdout.trim();
+  const empty = (await git(["hash-object", "-t", "tree", "--stdin"], { ...ctx, input: "" })).stdout.trim();
+  await gitRecords(["diff-tree", "-r", "-z", "--numstat", "--no-renames", empty, tree], (record) => {
+    const m = /^-\t-\t(\d+)$/.exec(record);
+    if (m) out.add(blobs[Number(m[1])]);
+  }, { ...ctx, separator: "\0" });
+  return out;
 }

@@ -1,4 +1,4 @@
-/** `git cat-file --batch` as a stream of objects, keeping only the leading bytes a caller asks for. */
+/** `git cat-file --batch` as a stream of objects (trees and other small objects: each is held whole). */
 import { GitError, killTree, spawnGit } from "../git/git.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 
@@ -7,23 +7,20 @@ export interface BatchObject {
   oid: string;
   type: string;
   size: number;
-  /** The object's first bytes: as many as `keep` asked for (all of them for `keep` ≥ size). */
-  head: Buffer;
+  /** The object's bytes. */
+  content: Buffer;
 }
 
 /** Options of {@link catFileBatch}. */
 export interface CatFileBatchOptions {
-  /** How many leading bytes of an object to hand over; the rest is read and dropped. Default all. */
-  keep?: (type: string, size: number) => number;
   logger?: ModuleLogger;
   signal?: AbortSignal;
 }
 
 /**
  * Runs `git cat-file --batch` over `oids` in the repository `gitDir` and calls `onObject` for each
- * object as its bytes arrive, in input order; an object git reports missing is skipped. Only the
- * leading bytes `keep` asks for are held, so a batch of large blobs costs one read of each and no
- * memory beyond a pipe chunk.
+ * object as soon as its bytes have arrived, in input order; an object git reports missing is skipped.
+ * Meant for small objects (trees): each is held whole until `onObject` returns.
  * @throws GitError when git fails; whatever `onObject` throws (git is then stopped).
  */
 export function catFileBatch(
@@ -35,14 +32,11 @@ export function catFileBatch(
   if (!oids.length) return Promise.resolve();
   const args = ["cat-file", "--batch"];
   const child = spawnGit(args, { cwd: gitDir, logger: options.logger, signal: options.signal, input: "" });
-  const keep = options.keep ?? ((_type: string, size: number) => size);
   return new Promise((resolve, reject) => {
     let failed: unknown;
     const stderr: string[] = [];
     let headerParts: Buffer[] = [];
-    let current:
-      | { oid: string; type: string; size: number; left: number; want: number; parts: Buffer[] }
-      | null = null;
+    let current: { oid: string; type: string; size: number; left: number; parts: Buffer[] } | null = null;
     let newlineDue = false;
     const stop = (e: unknown) => {
       failed ??= e;
@@ -71,28 +65,17 @@ export function catFileBatch(
             throw new GitError("git cat-file --batch", 0, `unexpected header "${line.slice(0, 200)}"`);
           }
           const size = Number(m[3]);
-          current = {
-            oid: m[1],
-            type: m[2],
-            size,
-            left: size,
-            want: Math.min(size, keep(m[2], size)),
-            parts: [],
-          };
+          current = { oid: m[1], type: m[2], size, left: size, parts: [] };
         }
         const take = Math.min(current.left, chunk.length - i);
-        if (current.want > 0) {
-          const kept = Math.min(take, current.want);
-          current.parts.push(chunk.subarray(i, i + kept));
-          current.want -= kept;
-        }
+        if (take > 0) current.parts.push(chunk.subarray(i, i + take));
         current.left -= take;
         i += take;
         if (current.left === 0) {
           const { oid, type, size, parts } = current;
           current = null;
           newlineDue = true;
-          onObject({ oid, type, size, head: parts.length === 1 ? parts[0] : Buffer.concat(parts) });
+          onObject({ oid, type, size, content: parts.length === 1 ? parts[0] : Buffer.concat(parts) });
         }
       }
     };

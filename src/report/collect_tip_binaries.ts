@@ -120,7 +120,7 @@ async function readTrees(roots: string[], ctx: Ctx): Promise<Map<string, TreeEnt
     const next = new Set<string>();
     await catFileBatch(ctx.cwd, level, (o) => {
       if (o.type !== "tree") return;
-      const entries = parseTree(o.head, o.oid.length / 2);
+      const entries = parseTree(o.content, o.oid.length / 2);
       trees.set(o.oid, entries);
       for (const e of entries) if (e.kind === "tree" && !trees.has(e.oid)) next.add(e.oid);
     }, ctx);

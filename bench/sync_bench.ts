@@ -12,13 +12,13 @@
  * no configuration always runs first (or right after the loop) while other jobs load the machine.
  *
  *   deno run -A bench/sync_bench.ts [--rounds 3] [--latency-ms 0] [--parallel default,4,8]
- *                                   [--binary PATH[,PATH2]] [--label NAME] [--smoke]
+ *                                   [--binary PATH[,PATH2]] [--label NAME] [--out DIR] [--smoke]
  *
  * `--latency-ms` delays every HTTP request (REST and git) on both emulators, for both sides: a WAN
  * round trip. `--parallel` lists `concurrency.max_parallel` values ("default" = the binary's own
  * default, no config file). `--binary` lists binaries (e.g. before and after a change), each run
  * from a private copy, since others may rebuild dist/ mid-run. Results:
- * bench/out/sync/results[-NAME].json (kept across runs); work files under bench/out/sync/work.
+ * DIR/results[-NAME].json (kept across runs); work files under DIR/work. DIR: bench/out/sync.
  */
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -45,7 +45,7 @@ for (const p of parallels) {
     throw new RangeError(`Cannot run the bench: --parallel "${p}" is not "default" or a positive integer`);
   }
 }
-const resultsDir = join(ROOT, "bench/out/sync");
+const resultsDir = resolve(args.get("out") ?? join(ROOT, "bench/out/sync"));
 const out = join(resultsDir, "work");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

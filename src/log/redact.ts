@@ -5,22 +5,27 @@
  */
 export class Redactor {
   #secrets = new Set<string>();
+  /** Every spelling to replace (raw, URL-encoded, base64), longest first; rebuilt only when a secret is added. */
+  #needles: string[] = [];
 
   /** Registers a secret; values shorter than 4 characters are ignored (they would redact prose). */
   add(secret: string | undefined | null): void {
-    if (secret && secret.length >= 4) this.#secrets.add(secret);
+    if (!secret || secret.length < 4 || this.#secrets.has(secret)) return;
+    this.#secrets.add(secret);
+    const needles = new Set(this.#needles);
+    needles.add(secret);
+    needles.add(encodeURIComponent(secret));
+    const b64 = btoaSafe(secret);
+    if (b64) needles.add(b64);
+    // Longest first, so a token that contains another is replaced whole.
+    this.#needles = [...needles].sort((a, b) => b.length - a.length);
   }
 
   /** Returns `text` with every known secret, URL credential and auth header value replaced. */
   redact(text: string): string {
     let out = text;
-    // Longest first, so a token that contains another is replaced whole.
-    for (const s of [...this.#secrets].sort((a, b) => b.length - a.length)) {
-      out = out.split(s).join("***");
-      const enc = encodeURIComponent(s);
-      if (enc !== s) out = out.split(enc).join("***");
-      const b64 = btoaSafe(s);
-      if (b64) out = out.split(b64).join("***");
+    for (const needle of this.#needles) {
+      if (out.includes(needle)) out = out.split(needle).join("***");
     }
     out = out.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@"']*@/gi, "$1***@");
     out = out.replace(/(authorization:\s*(?:basic|bearer|token)?\s*)[^\s"',]+/gi, "$1***");

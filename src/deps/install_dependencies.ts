@@ -1,3 +1,4 @@
+import { ECOSYSTEM_LABEL, SETUP_SCRIPT } from "./ecosystems.ts";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { nullLogger } from "../log/logger.ts";
@@ -5,9 +6,6 @@ import { redactor } from "../log/redact.ts";
 import { DependencyError } from "./errors.ts";
 import { installNode, installPython } from "./install.ts";
 import type { DependencyProgress, EcosystemResult, InstallDependenciesOptions } from "./types.ts";
-
-const LABEL: Record<string, string> = { python: "Python", nodejs: "Node.js" };
-const SCRIPT: Record<string, string> = { python: "setup-python.sh", nodejs: "setup-nodejs.sh" };
 
 /**
  * Installs the carried dependencies, offline, into the restored repository `repoDir` from `depsDir`
@@ -30,7 +28,7 @@ export async function installDependencies(
   for (const eco of ["python", "nodejs"] as const) {
     const dir = join(depsDir, eco);
     if (!existsSync(join(dir, "manifest.json"))) continue;
-    const label = LABEL[eco];
+    const label = ECOSYSTEM_LABEL[eco];
     progress({ ecosystem: eco, label, phase: "start", message: "Installing from offline cache..." });
     const started = Date.now();
     try {
@@ -68,7 +66,7 @@ export async function installDependencies(
         });
       const reason = `${redactor.redact(err.message)}. The repository itself was restored to "${repoDir}"; ` +
         `install the dependencies later with "sh restore-scripts/${
-          SCRIPT[eco]
+          SETUP_SCRIPT[eco]
         } ${repoDir}" from the extracted archive`;
       progress({
         ecosystem: eco,

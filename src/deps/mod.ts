@@ -1,3 +1,4 @@
+import { ECOSYSTEM_LABEL, SETUP_SCRIPT } from "./ecosystems.ts";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,9 +22,6 @@ import type {
 export type { DependencyProgress, EcosystemResult, FetchDependenciesOptions, InstallDependenciesOptions };
 export { DependencyError } from "./errors.ts";
 export { installDependencies } from "./install_dependencies.ts";
-
-const LABEL: Record<string, string> = { python: "Python", nodejs: "Node.js" };
-const SCRIPT: Record<string, string> = { python: "setup-python.sh", nodejs: "setup-nodejs.sh" };
 
 /**
  * Detects and fetches the dependencies of the repository whose (bare) git directory is `gitDir`,
@@ -58,7 +56,9 @@ export async function fetchDependencies(
     ecosystem: "all",
     label: "",
     phase: "start",
-    message: `Found ${ecosystems.length} language(s): ${ecosystems.map((e) => LABEL[e]).join(", ")}`,
+    message: `Found ${ecosystems.length} language(s): ${
+      ecosystems.map((e) => ECOSYSTEM_LABEL[e]).join(", ")
+    }`,
   });
   logger.info("Dependencies detected", {
     ecosystems,
@@ -92,7 +92,7 @@ interface FetchContext {
 }
 
 async function fetchOne(eco: "python" | "nodejs", ctx: FetchContext): Promise<EcosystemResult> {
-  const label = LABEL[eco];
+  const label = ECOSYSTEM_LABEL[eco];
   const projects = ctx.found[eco];
   const unsupported = ctx.found.unsupported.filter((u) => u.ecosystem === eco);
   const result: EcosystemResult = {
@@ -139,13 +139,13 @@ async function fetchOne(eco: "python" | "nodejs", ctx: FetchContext): Promise<Ec
       script = nodeSetupScript(m);
     }
     mkdirSync(scriptsDir, { recursive: true });
-    writeFileSync(join(scriptsDir, SCRIPT[eco]), script, { mode: 0o755 });
+    writeFileSync(join(scriptsDir, SETUP_SCRIPT[eco]), script, { mode: 0o755 });
     const files = listFiles(outDir).map((f) => `dependencies/${eco}/${f}`);
     const bytes = files.reduce(
       (n, f) => n + statSync(join(ctx.depsDir, f.slice("dependencies/".length))).size,
       0,
     );
-    result.files = [...files, `restore-scripts/${SCRIPT[eco]}`];
+    result.files = [...files, `restore-scripts/${SETUP_SCRIPT[eco]}`];
     result.packages = packages;
     result.bytes = bytes;
     if (unsupported.length > 0) result.reason = unsupported.map((u) => u.reason).join("; ");
@@ -161,7 +161,7 @@ async function fetchOne(eco: "python" | "nodejs", ctx: FetchContext): Promise<Ec
     return result;
   } catch (e) {
     rmSync(outDir, { recursive: true, force: true });
-    rmSync(join(scriptsDir, SCRIPT[eco]), { force: true });
+    rmSync(join(scriptsDir, SETUP_SCRIPT[eco]), { force: true });
     const err = e instanceof DependencyError
       ? e
       : new DependencyError(e instanceof Error ? e.message : String(e), {

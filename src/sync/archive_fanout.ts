@@ -9,7 +9,7 @@ import type { ArchiveState, S3ArchiveTarget, UploadedArchive } from "./archive_t
 import { refKind, type RefMap } from "./refs.ts";
 import type { RepoJob } from "./repo_sync.ts";
 import { failTarget, type TargetFailure } from "./target_failure.ts";
-import type { TargetOutcome } from "./types.ts";
+import { newTargetOutcome, type TargetOutcome } from "./types.ts";
 
 /** One archive target's work for one repository. */
 export interface ArchiveWork {
@@ -30,20 +30,10 @@ export async function archiveStates(
 ): Promise<ArchiveWork[]> {
   const works: ArchiveWork[] = [];
   for (const target of targets) {
-    const out: TargetOutcome = {
-      target: target.label,
-      target_type: "s3",
-      target_url: target.storage.location,
-      status: options.dryRun ? "planned" : "success",
-      created: false,
-      up_to_date: false,
-      commits_synced: 0,
-      branches_synced: 0,
-      tags_synced: 0,
-      refs_deleted: 0,
-      diverged: [],
-      plan: [],
-    };
+    const out = newTargetOutcome({ label: target.label, kind: "s3" }, {
+      url: target.storage.location,
+      dryRun: options.dryRun,
+    });
     const work: ArchiveWork = { target, out };
     try {
       work.state = await target.state(job.name, { signal: options.signal });

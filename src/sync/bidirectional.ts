@@ -12,7 +12,7 @@ import { bidiStatePath, loadBidiState, nextBidiState, saveBidiState } from "./bi
 import { type RefMap, sameRefs, shortRef } from "./refs.ts";
 import { listRemoteRefs } from "./remote_refs.ts";
 import type { AttemptResult, RepoJob, RepoSyncContext } from "./repo_sync.ts";
-import type { TargetOutcome } from "./types.ts";
+import { newTargetOutcome, type TargetOutcome } from "./types.ts";
 
 /** What one bidirectional attempt needs beyond a one-way attempt. */
 export interface BidiSyncContext extends RepoSyncContext {
@@ -87,17 +87,8 @@ export async function syncBidirectionalOnce(job: RepoJob, ctx: BidiSyncContext):
     deleted_not_propagated: [],
   };
   const out: TargetOutcome = {
-    target: target.label,
-    target_url: dest.url,
-    status: ctx.dryRun ? "planned" : "success",
+    ...newTargetOutcome({ label: target.label }, { url: dest.url, dryRun: ctx.dryRun }),
     created,
-    up_to_date: false,
-    commits_synced: 0,
-    branches_synced: 0,
-    tags_synced: 0,
-    refs_deleted: 0,
-    diverged: [],
-    plan: [],
     bidirectional: bidi,
   };
   const save = (source: RefMap | Map<string, string>, tgt: RefMap | Map<string, string>) => {

@@ -8,7 +8,7 @@ import { planRefs, type RefPlanEntry, refsNeedingAncestry } from "./plan.ts";
 import { type RefMap, sameRefs, shortRef, targetUpToDate } from "./refs.ts";
 import { listRemoteRefs } from "./remote_refs.ts";
 import type { Destination, SyncTarget } from "./target.ts";
-import type { TargetOutcome } from "./types.ts";
+import { newTargetOutcome, type TargetOutcome } from "./types.ts";
 import {
   archiveNeeded,
   archiveStates,
@@ -81,20 +81,8 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
     logger: ctx.logger,
     signal: ctx.signal,
   });
-  const outcome = (target: SyncTarget, url: string): TargetOutcome => ({
-    target: target.label,
-    target_type: target.kind,
-    target_url: url,
-    status: ctx.dryRun ? "planned" : "success",
-    created: false,
-    up_to_date: false,
-    commits_synced: 0,
-    branches_synced: 0,
-    tags_synced: 0,
-    refs_deleted: 0,
-    diverged: [],
-    plan: [],
-  });
+  const outcome = (target: SyncTarget, url: string): TargetOutcome =>
+    newTargetOutcome(target, { url, dryRun: ctx.dryRun });
   const states: Array<TargetWork & { failed?: boolean }> = [];
   for (const target of ctx.targets) {
     const out = outcome(target, "");

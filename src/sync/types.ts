@@ -101,3 +101,27 @@ export interface SyncRunResult {
   /** The run was stopped by SIGTERM/SIGINT before every repository was synced. */
   interrupted?: boolean;
 }
+
+/**
+ * A target's outcome before any work: nothing synced yet, status "success" (or "planned" in a dry run).
+ * Callers fill in counts, `created` and failures as the work proceeds.
+ */
+export function newTargetOutcome(
+  target: { label: string; kind?: string },
+  options: { url: string; dryRun: boolean },
+): TargetOutcome {
+  return {
+    target: target.label,
+    ...(target.kind === undefined ? {} : { target_type: target.kind }),
+    target_url: options.url,
+    status: options.dryRun ? "planned" : "success",
+    created: false,
+    up_to_date: false,
+    commits_synced: 0,
+    branches_synced: 0,
+    tags_synced: 0,
+    refs_deleted: 0,
+    diverged: [],
+    plan: [],
+  };
+}

@@ -2,6 +2,7 @@
  * The local-directory backend (a USB stick, an NFS share, a plain directory). Writes are atomic for
  * readers: temp name + fsync + rename + directory fsync, so a crash leaves only a `*.partial` file.
  */
+import { fsyncDir } from "../fs/atomic_write.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, unlink } from "node:fs/promises";
@@ -69,7 +70,7 @@ export class LocalStorage implements Storage {
       handle = undefined;
       await rename(partial, path);
       partial = undefined;
-      await fsyncDir(dir);
+      fsyncDir(dir);
       const written = await lstat(path);
       if (written.size !== meter.bytes) {
         throw new StorageError(
@@ -229,19 +230,6 @@ async function writeAll(handle: FileHandle, buf: Buffer): Promise<void> {
   for (let i = 0; offset < buf.length && i < 1_000_000; i++) {
     const { bytesWritten } = await handle.write(buf, offset, buf.length - offset);
     offset += bytesWritten;
-  }
-}
-
-/** fsync a directory so a rename in it survives a crash; platforms that cannot do it are skipped. */
-async function fsyncDir(dir: string): Promise<void> {
-  let h: FileHandle | undefined;
-  try {
-    h = await open(dir, "r");
-    await h.sync();
-  } catch (error) {
-    if (!["EISDIR", "EPERM", "EINVAL", "EBADF", "EACCES"].some((c) => isCode(error, c))) throw error;
-  } finally {
-    await h?.close().catch(() => {});
   }
 }
 

@@ -1,9 +1,17 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { git, type GitAuth } from "../git/git.ts";
 import type { ModuleLogger } from "../log/logger.ts";
-import { parseForEachRef, type RefMap } from "./refs.ts";
+import { isSyncedRef, parseForEachRef, type RefMap } from "./refs.ts";
 
 /**
  * Default cache root: `$XDG_CACHE_HOME/repo-cloner`, else `~/.cache/repo-cloner`. `env` is the
@@ -48,9 +56,15 @@ export class MirrorCache {
     return existsSync(join(dir, "HEAD"));
   }
 
-  /** Branches and tags of an existing mirror; empty when there is none yet. */
+  /**
+   * Branches and tags of an existing mirror; empty when there is none yet. A fresh clone keeps every
+   * ref in `packed-refs`, read here without starting git ({@link readPackedRefsOnly}); otherwise
+   * `git for-each-ref`.
+   */
   async refs(dir: string, options: MirrorStepOptions = {}): Promise<RefMap> {
     if (!existsSync(join(dir, "HEAD"))) return new Map();
+    const packed = readPackedRefsOnly(dir);
+    if (packed) return packed;
     const r = await git(
       ["for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", "refs/heads", "refs/tags"],
       { cwd: dir, timeoutMs: options.timeoutMs, logger: options.logger, signal: options.signal },
@@ -99,4 +113,53 @@ export class MirrorCache {
       signal: options.signal,
     });
   }
+}
+
+/**
+ * The branches and tags of the repository at `dir` when all of them are in its `packed-refs` file, as
+ * right after `git clone --bare`; `undefined` whenever that is not certain, so that the caller asks git:
+ * no `packed-refs` (reftable or another ref backend), a header without `fully-peeled` (then a missing
+ * `^` line would not mean "not a tag object"), any loose file under `refs/heads` or `refs/tags`, or a
+ * line that does not parse. Tags are peeled as `ls-remote` peels them (`^{}`, all the way).
+ */
+export function readPackedRefsOnly(dir: string): RefMap | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, "packed-refs"), "utf8");
+  } catch {
+    return undefined;
+  }
+  const lines = text.split("\n");
+  const header = /^# pack-refs with: (.*)$/.exec(lines[0] ?? "");
+  if (!header || !header[1].trim().split(/\s+/).includes("fully-peeled")) return undefined;
+  if (hasLooseRefs(join(dir, "refs", "heads")) || hasLooseRefs(join(dir, "refs", "tags"))) return undefined;
+  const refs: RefMap = new Map();
+  let last: string | undefined;
+  for (const line of lines.slice(1)) {
+    if (line === "") continue;
+    const peel = /^\^([0-9a-f]{40}|[0-9a-f]{64})$/.exec(line);
+    if (peel) {
+      if (last === undefined) return undefined;
+      const tip = refs.get(last);
+      if (tip) tip.commit = peel[1];
+      last = undefined;
+      continue;
+    }
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) (refs\/\S+)$/.exec(line);
+    if (!m) return undefined;
+    last = m[2];
+    if (isSyncedRef(m[2])) refs.set(m[2], { sha: m[1], commit: m[1] });
+  }
+  return refs;
+}
+
+/** True when `dir` holds any file at any depth (a loose ref); false when it is missing or only holds directories. */
+function hasLooseRefs(dir: string): boolean {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+  return entries.some((e) => !e.isDirectory() || hasLooseRefs(join(dir, e.name)));
 }

@@ -22,6 +22,17 @@ export const HARDENED_CONFIG: ReadonlyArray<readonly [string, string]> = [
   ["safe.directory", "*"],
 ];
 
+/**
+ * Transfer tuning on every git process, beside {@link HARDENED_CONFIG}. `http.postBuffer`: a push whose
+ * pack fits in 16 MiB goes in one request with a Content-Length; git's 1 MiB default sends every larger
+ * pack chunked after an extra probe request (one more round trip, one more server process). git reserves
+ * the buffer with one malloc (mmap), whose pages become resident only as a pack fills them: small pushes
+ * use no more memory than before, a push of a pack between 1 and 16 MiB up to its size.
+ */
+export const TRANSFER_CONFIG: ReadonlyArray<readonly [string, string]> = [
+  ["http.postBuffer", String(16 * 1024 * 1024)],
+];
+
 /** Credentials for one git call; reach git as an `http.extraHeader` in the environment only. */
 export interface GitAuth {
   /** The token. Registered with the redactor. */
@@ -87,7 +98,11 @@ export function gitEnv(options: GitOptions = {}): Record<string, string> {
     if (/^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)$/.test(k)) continue;
     env[k] = v;
   }
-  const pairs: Array<readonly [string, string]> = [...HARDENED_CONFIG, ...(options.config ?? [])];
+  const pairs: Array<readonly [string, string]> = [
+    ...HARDENED_CONFIG,
+    ...TRANSFER_CONFIG,
+    ...(options.config ?? []),
+  ];
   if (options.auth) {
     redactor.add(options.auth.token);
     const basic = Buffer.from(`${options.auth.username ?? "x-access-token"}:${options.auth.token}`).toString(

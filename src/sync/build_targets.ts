@@ -5,7 +5,7 @@
 import { type AuthError, UsageError } from "../errors.ts";
 import type { Logger, ModuleLogger } from "../log/logger.ts";
 import { createPlatform } from "../platforms/factory.ts";
-import { S3ArchiveTarget } from "./archive_target.ts";
+import type { S3ArchiveTarget } from "./archive_target.ts";
 import { GitUrlTarget } from "./git_target.ts";
 import { withRetry } from "./retry.ts";
 import type { SyncSettings } from "./settings.ts";
@@ -21,17 +21,23 @@ export interface RunTargets {
   all: Array<{ label: string; kind: string }>;
 }
 
-/** Builds the targets of `settings` (no network use). */
-export function buildTargets(
+/**
+ * Builds the targets of `settings` (no network use). The archive code and the S3 SDK behind an `s3`
+ * target are loaded only when the config has one: a push-only run starts without them.
+ */
+export async function buildTargets(
   settings: SyncSettings,
   options: { requestTimeoutMs: number; platformLog?: ModuleLogger; logger?: Logger },
-): RunTargets {
+): Promise<RunTargets> {
+  const S3ArchiveTarget = settings.targets.some((t) => t.type === "s3")
+    ? (await import("./archive_target.ts")).S3ArchiveTarget
+    : undefined;
   const push: SyncTarget[] = [];
   const archives: S3ArchiveTarget[] = [];
   const all: RunTargets["all"] = [];
   for (const t of settings.targets) {
     if (t.type === "s3") {
-      const target = new S3ArchiveTarget(t, {
+      const target = new S3ArchiveTarget!(t, {
         env: t.env,
         workRoot: `${settings.cacheDir}/tmp`,
         logger: options.logger,

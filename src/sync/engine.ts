@@ -85,7 +85,7 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
       })`,
     };
   });
-  const runTargets = buildTargets(settings, { requestTimeoutMs, platformLog, logger });
+  const runTargets = await buildTargets(settings, { requestTimeoutMs, platformLog, logger });
   const targets = runTargets.push;
   const result: SyncRunResult = {
     session_id: logger.sessionId,

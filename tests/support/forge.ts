@@ -5,11 +5,12 @@
  * `git http-backend` through {@link startGitHttpServer}. Token checks on both, pagination and
  * rate-limit headers, one request log and one fault list covering REST and git paths.
  */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
+import { promisify } from "node:util";
 import { gunzipSync } from "node:zlib";
 import { join } from "node:path";
 import { type GitHttpServer, startGitHttpServer, tokenOf } from "./git_http.ts";
@@ -109,6 +110,16 @@ export interface Forge {
   addNamespace(path: string): ForgeNamespace;
   /** Creates an empty bare repository (and its namespaces). */
   addRepo(fullPath: string, options?: Partial<Omit<ForgeRepo, "id" | "fullPath" | "dir">>): ForgeRepo;
+  /**
+   * The REST API's create: registers the repository at once (a second create of the name is refused
+   * while the first runs) and resolves when its bare repository exists. `git init` runs as a child
+   * process the event loop does not wait for, without git's sample hooks — as a forge serves other
+   * requests while it creates a repository.
+   */
+  createRepo(
+    fullPath: string,
+    options?: Partial<Omit<ForgeRepo, "id" | "fullPath" | "dir">>,
+  ): Promise<ForgeRepo>;
   /** `refs -> sha` of a repository's heads and tags, read from disk. */
   refs(fullPath: string): Record<string, string>;
   /** Log entries of one kind, optionally for one repository. */
@@ -130,6 +141,8 @@ export interface RouteContext {
   nextId(): number;
 }
 
+const execFileAsync = promisify(execFile);
+
 /** Starts the emulator on 127.0.0.1 with an ephemeral port. */
 export async function startForge(options: ForgeOptions): Promise<Forge> {
   const root = options.root ?? tempDir(`rc-forge-${options.flavor}-`);
@@ -143,6 +156,28 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
   });
   let id = 1000;
   const sockets = new Set<Socket>();
+  /** Records a repository (and its namespaces) whose directory is, or is about to be, `dir`. */
+  const register = (
+    fullPath: string,
+    dir: string,
+    repo: Partial<Omit<ForgeRepo, "id" | "fullPath" | "dir">>,
+  ) => {
+    const slash = fullPath.lastIndexOf("/");
+    forge.addNamespace(fullPath.slice(0, slash));
+    const r: ForgeRepo = {
+      id: ++id,
+      fullPath,
+      name: fullPath.slice(slash + 1),
+      description: "",
+      archived: false,
+      visibility: "private",
+      defaultBranch: "main",
+      ...repo,
+      dir,
+    };
+    forge.repos.set(fullPath.toLowerCase(), r);
+    return r;
+  };
   const forge: Forge = {
     flavor: options.flavor,
     url: "",
@@ -169,25 +204,26 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
       return parent!;
     },
     addRepo(fullPath, repo = {}) {
-      const slash = fullPath.lastIndexOf("/");
-      forge.addNamespace(fullPath.slice(0, slash));
       const dir = join(root, `${fullPath}.git`);
       if (!existsSync(dir)) {
         mkdirSync(dir, { recursive: true });
         execFileSync("git", ["init", "-q", "--bare", "-b", repo.defaultBranch ?? "main", dir]);
       }
-      const r: ForgeRepo = {
-        id: ++id,
-        fullPath,
-        name: fullPath.slice(slash + 1),
-        description: "",
-        archived: false,
-        visibility: "private",
-        defaultBranch: "main",
-        ...repo,
+      return register(fullPath, dir, repo);
+    },
+    async createRepo(fullPath, repo = {}) {
+      const dir = join(root, `${fullPath}.git`);
+      const r = register(fullPath, dir, repo);
+      mkdirSync(dir, { recursive: true });
+      await execFileAsync("git", [
+        "init",
+        "-q",
+        "--bare",
+        "--template=",
+        "-b",
+        repo.defaultBranch ?? "main",
         dir,
-      };
-      forge.repos.set(fullPath.toLowerCase(), r);
+      ]);
       return r;
     },
     refs(fullPath) {

@@ -75,8 +75,11 @@ export function githubRoutes(ctx: RouteContext): void {
         : body.visibility === "internal"
         ? "internal"
         : "private";
-      const r = forge.addRepo(full, { description: String(body.description ?? ""), visibility });
-      return send(201, githubRepoJson(ctx, r));
+      forge.createRepo(full, { description: String(body.description ?? ""), visibility }).then(
+        (r) => send(201, githubRepoJson(ctx, r)),
+        (e) => send(500, { message: `cannot create the repository: ${e}` }),
+      );
+      return;
     }
   }
   if (seg[0] === "repos" && seg.length === 3 && method === "GET") {

@@ -135,8 +135,11 @@ export function gitlabRoutes(ctx: RouteContext): void {
     const visibility = body.visibility === "public" || body.visibility === "internal"
       ? body.visibility
       : "private";
-    const r = forge.addRepo(full, { description: String(body.description ?? ""), visibility });
-    return send(201, gitlabProjectJson(ctx, r));
+    forge.createRepo(full, { description: String(body.description ?? ""), visibility }).then(
+      (r) => send(201, gitlabProjectJson(ctx, r)),
+      (e) => send(500, { message: `cannot create the repository: ${e}` }),
+    );
+    return;
   }
   send(404, { message: "404 Not Found" });
 }

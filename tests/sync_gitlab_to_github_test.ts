@@ -172,3 +172,18 @@ Deno.test("sync: prune deletes target-only refs only when asked", async () => {
     await f.close();
   }
 });
+
+Deno.test("sync: a push of a pack over git's 1 MiB default post buffer is one request, not a probe and a chunked POST", async () => {
+  const f = await startSyncFixture();
+  try {
+    const big = f.gl.addRepo("backend/assets").dir;
+    addCommits(big, "main", 1, { blobBytes: 3 * 1024 * 1024 });
+    const r = await f.run();
+    assert.equal(r.error, undefined, String(r.error));
+    assert.deepEqual(f.gh.refs("myorg/assets"), f.gl.refs("backend/assets"));
+    const pushes = f.gh.ops("push", "myorg/assets");
+    assert.equal(pushes.length, 1, pushes.map((p) => `${p.method} ${p.path}`).join("\n"));
+  } finally {
+    await f.close();
+  }
+});

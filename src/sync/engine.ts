@@ -14,6 +14,7 @@ import type { SyncSettings } from "./settings.ts";
 import { PlatformTarget, type SyncTarget } from "./target.ts";
 import { buildTargets, prepareTargets, type RunTargets } from "./build_targets.ts";
 import { FanOut } from "./fan_out.ts";
+import { checkWidth, Gate, GateClosed } from "./gate.ts";
 import type { RepoSyncResult, SyncRunResult, TargetOutcome } from "./types.ts";
 
 /** Progress callbacks for views (terminal, metrics). All optional. */
@@ -138,8 +139,11 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
   events.started?.({ total: jobs.length, discovered });
 
   const cache = new MirrorCache(settings.cacheDir);
+  // Up to max_parallel repositories run git at once (the gate); more are checked (listed) meanwhile,
+  // so that the repositories with nothing to do never wait behind a clone.
+  const gitGate = new Gate(settings.maxParallel);
   let authError: AuthError | undefined;
-  await runPool(jobs, settings.maxParallel, async (job) => {
+  await runPool(jobs, checkWidth(settings.maxParallel), async (job) => {
     const r = await syncOne(job, {
       settings,
       targets,
@@ -151,6 +155,7 @@ export async function runSync(settings: SyncSettings, options: RunSyncOptions): 
       bidiLog: logger.child("bidirectional"),
       sessionId: logger.sessionId,
       signal: options.signal,
+      gitGate,
     });
     if (r.authError && !authError) authError = r.authError;
     if (!r.interrupted) result.repositories.push(r.result);
@@ -208,6 +213,8 @@ interface SyncOneContext {
   bidiLog: ReturnType<Logger["child"]>;
   sessionId: string;
   signal?: AbortSignal;
+  /** Places for git work, max_parallel of them. */
+  gitGate: Gate;
 }
 
 async function syncOne(
@@ -245,15 +252,22 @@ async function syncOne(
           deadline: Date.now() + settings.timeoutMs,
           logger: ctx.gitLog,
           signal: ctx.signal,
+          gitGate: { gate: ctx.gitGate, timeoutMs: settings.timeoutMs },
         };
         if (!settings.bidirectional) return fan.run(() => syncRepositoryOnce(job, once));
-        return syncBidirectionalOnce(job, {
-          ...once,
-          bidi: settings.bidirectional,
-          sides: { source: forgeName(settings.sources[0].type), target: forgeName(settings.targets[0].type) },
-          events: ctx.bidiLog,
-          sessionId: ctx.sessionId,
-        });
+        // Bidirectional attempts hold a place from the start, their clock starting with it.
+        return ctx.gitGate.run(() =>
+          syncBidirectionalOnce(job, {
+            ...once,
+            deadline: Date.now() + settings.timeoutMs,
+            bidi: settings.bidirectional!,
+            sides: {
+              source: forgeName(settings.sources[0].type),
+              target: forgeName(settings.targets[0].type),
+            },
+            events: ctx.bidiLog,
+            sessionId: ctx.sessionId,
+          }), ctx.signal);
       },
       {
         signal: ctx.signal,
@@ -284,6 +298,10 @@ async function syncOne(
     ctx.events.completed?.(r);
     return { result: r, authError: fan.authError() };
   } catch (error) {
+    // A token was rejected while this repository waited for git: it is reported as not started,
+    // or — when an earlier attempt already served some targets — with those targets' outcomes.
+    const closed = error instanceof GateClosed;
+    if (closed && fan.result().targets.length === 0) return { result: base, interrupted: true };
     if (ctx.signal?.aborted) {
       ctx.engineLog.warning("Repository sync interrupted", {
         repository: job.name,
@@ -293,7 +311,7 @@ async function syncOne(
       });
       return { result: base, interrupted: true };
     }
-    if (fan.isTargetRetry(error)) {
+    if (closed || fan.isTargetRetry(error)) {
       // Retries ran out for some target: every target's own outcome stands.
       const attempt = fan.result();
       const r = finish(base, attempt.targets, started, retries, attempt.fetched, ctx.runTargets);

@@ -17,6 +17,7 @@ import {
 } from "./archive_fanout.ts";
 import type { S3ArchiveTarget } from "./archive_target.ts";
 import { failTarget, type TargetFailure } from "./target_failure.ts";
+import type { Gate } from "./gate.ts";
 
 /** One repository to sync. */
 export interface RepoJob {
@@ -40,6 +41,12 @@ export interface RepoSyncContext {
   dryRun: boolean;
   /** Deadline of this attempt (epoch ms); every git process is killed when it passes. */
   deadline: number;
+  /**
+   * Places for git work (clone, fetch, push, archive): the checks before it (listing refs, no
+   * process) run outside. Getting a place restarts the clock: the attempt has `timeoutMs` from then,
+   * so time spent waiting for a place never counts against the git processes. Default: no gate.
+   */
+  gitGate?: { gate: Gate; timeoutMs: number };
   logger?: ModuleLogger;
   /** Aborts the attempt: every git process it started is killed with its process group. */
   signal?: AbortSignal;
@@ -69,8 +76,9 @@ export interface AttemptResult {
  */
 export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Promise<AttemptResult> {
   const failures: TargetFailure[] = [];
+  let deadline = ctx.deadline;
   const t = (): number => {
-    const left = ctx.deadline - Date.now();
+    const left = deadline - Date.now();
     if (left <= 0) throw new TransientError(`Network timeout: "${job.source.fullPath}" ran out of time`);
     return left;
   };
@@ -110,6 +118,28 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
     failures,
   });
   const dir = ctx.cache.pathFor(job.sourceHost, job.source.fullPath);
+  // Git work holds a place at the gate, once per attempt however often it asks. A rejected token
+  // (the source's, or a push target's) closes the gate before the place is given back: the run
+  // stops there, and no repository waiting for git starts (archive targets' errors do not stop it).
+  let holding = false;
+  const pushLabels = new Set(states.map((s) => s.out.target));
+  const gated = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (!ctx.gitGate || holding) return fn();
+    const { gate, timeoutMs } = ctx.gitGate;
+    return gate.run(async () => {
+      holding = true;
+      deadline = Math.max(deadline, Date.now() + timeoutMs);
+      try {
+        return await fn();
+      } catch (e) {
+        if (e instanceof AuthError) gate.close(e);
+        throw e;
+      } finally {
+        const refused = failures.find((f) => f.error instanceof AuthError && pushLabels.has(f.target));
+        if (refused) gate.close(refused.error);
+      }
+    }, ctx.signal);
+  };
   const pull = async () => {
     await ctx.cache.update(dir, job.source.cloneUrl, gitOpts(job.sourceAuth)).catch((e) => {
       throw withWho(e, job.sourceWho);
@@ -130,49 +160,62 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
       failures.push(failTarget(s.out, error));
     }
   });
-  let local: RefMap | undefined;
-  let sourceRefs: RefMap;
-  try {
-    local = firstClone ? await pull() : undefined;
-    sourceRefs = local ?? await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
-  } finally {
-    await Promise.all(listed);
-  }
-  let fetched = firstClone;
-  assertSafeRefs(sourceRefs.keys(), `the source of "${job.source.fullPath}"`);
-  const needy = states.filter((s) =>
-    !s.failed && (!s.dest.exists || s.missing || !targetUpToDate(sourceRefs, s.refs, s.target.prune))
-  );
-  for (const s of states) s.out.up_to_date = !s.failed && !needy.includes(s);
-  const archiveNeedy = archives.filter((a) => archiveNeeded(a, sourceRefs));
-  for (const a of archives) a.out.up_to_date = a.state !== undefined && !archiveNeedy.includes(a);
   const outcomes = () => [...states.map((s) => s.out), ...archives.map((a) => a.out)];
-  if (needy.length === 0 && archiveNeedy.length === 0) return { fetched, targets: outcomes(), failures };
-  // The mirror's refs are read only when there is work: a no-change repository spawns no process.
-  local ??= await ctx.cache.refs(dir, gitOpts());
-  if (!fetched && !sameRefs(local, sourceRefs)) {
-    local = await pull();
-    fetched = true;
-  }
-
-  for (const s of needy) {
+  const attempt = async (cloned: RefMap | undefined): Promise<AttemptResult> => {
+    let local = cloned;
+    let sourceRefs: RefMap;
     try {
-      await syncTarget(job, { ...s, local, dir }, { ...ctx, gitOpts });
-    } catch (error) {
-      failures.push(failTarget(s.out, s.missing ? missingRepository(s, error) : error));
+      sourceRefs = local ?? await lsRemote(job.source.cloneUrl, gitOpts(job.sourceAuth), job.sourceWho);
+    } finally {
+      await Promise.all(listed);
     }
-  }
-  await deliverArchives(job, archiveNeedy, {
-    dir,
-    local,
-    dryRun: ctx.dryRun,
-    signal: ctx.signal,
-    deadline: ctx.deadline,
-    inMirror: gitOpts(undefined, dir),
-    failures,
-    onUpload: ctx.onUpload,
+    let fetched = cloned !== undefined;
+    assertSafeRefs(sourceRefs.keys(), `the source of "${job.source.fullPath}"`);
+    const needy = states.filter((s) =>
+      !s.failed && (!s.dest.exists || s.missing || !targetUpToDate(sourceRefs, s.refs, s.target.prune))
+    );
+    for (const s of states) s.out.up_to_date = !s.failed && !needy.includes(s);
+    const archiveNeedy = archives.filter((a) => archiveNeeded(a, sourceRefs));
+    for (const a of archives) a.out.up_to_date = a.state !== undefined && !archiveNeedy.includes(a);
+    if (needy.length === 0 && archiveNeedy.length === 0) return { fetched, targets: outcomes(), failures };
+    return await gated(async () => {
+      // The mirror's refs are read only when there is work: a no-change repository spawns no process.
+      local ??= await ctx.cache.refs(dir, gitOpts());
+      if (!fetched && !sameRefs(local, sourceRefs)) {
+        local = await pull();
+        fetched = true;
+      }
+      for (const s of needy) {
+        try {
+          await syncTarget(job, { ...s, local, dir }, { ...ctx, gitOpts });
+        } catch (error) {
+          failures.push(failTarget(s.out, s.missing ? missingRepository(s, error) : error));
+        }
+      }
+      await deliverArchives(job, archiveNeedy, {
+        dir,
+        local,
+        dryRun: ctx.dryRun,
+        signal: ctx.signal,
+        deadline,
+        inMirror: gitOpts(undefined, dir),
+        failures,
+        onUpload: ctx.onUpload,
+      });
+      return { fetched, targets: outcomes(), failures };
+    });
+  };
+  if (!firstClone) return await attempt(undefined);
+  return await gated(async () => {
+    let cloned: RefMap;
+    try {
+      cloned = await pull();
+    } catch (e) {
+      await Promise.all(listed);
+      throw e;
+    }
+    return await attempt(cloned);
   });
-  return { fetched, targets: outcomes(), failures };
 }
 
 /**

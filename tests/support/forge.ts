@@ -52,6 +52,8 @@ export interface ForgeLogEntry {
   fault?: ForgeFault["kind"];
   /** When the request arrived (epoch ms). */
   at: number;
+  /** When its response was sent in full (epoch ms); unset while it runs, or when it was dropped. */
+  done?: number;
 }
 
 /** A namespace: a GitHub organization or a GitLab group. */
@@ -264,7 +266,10 @@ export async function startForge(options: ForgeOptions): Promise<Forge> {
       at: Date.now(),
     };
     forge.log.push(entry);
-    res.on("finish", () => entry.status = res.statusCode);
+    res.on("finish", () => {
+      entry.status = res.statusCode;
+      entry.done = Date.now();
+    });
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {

@@ -12,7 +12,10 @@
  * no configuration always runs first (or right after the loop) while other jobs load the machine.
  *
  *   deno run -A bench/sync_bench.ts [--rounds 3] [--latency-ms 0] [--parallel default,4,8]
- *                                   [--binary PATH[,PATH2]] [--label NAME] [--out DIR] [--smoke]
+ *                                   [--binary PATH[,PATH2]] [--label NAME] [--out DIR] [--smoke] [--serve]
+ *
+ * `--serve` only starts the emulators with the repositories, prints the environment of a sync run
+ * (`export GITLAB_URL=… GITHUB_ORG=o1`) and waits: for profiling a single run by hand.
  *
  * `--latency-ms` delays every HTTP request (REST and git) on both emulators, for both sides: a WAN
  * round trip. `--parallel` lists `concurrency.max_parallel` values ("default" = the binary's own
@@ -33,7 +36,7 @@ const ROOT = resolve(import.meta.dirname ?? ".", "..");
 const args = new Map<string, string>();
 for (let i = 0; i < Deno.args.length; i++) {
   const a = Deno.args[i];
-  if (a === "--smoke") args.set("smoke", "1");
+  if (a === "--smoke" || a === "--serve") args.set(a.slice(2), "1");
   else if (a.startsWith("--")) args.set(a.slice(2), Deno.args[++i]);
 }
 const smoke = args.has("smoke");
@@ -100,6 +103,18 @@ console.error(
     ((Date.now() - t0) / 1000).toFixed(1)
   }s; latency ${latency} ms/request; ${availableParallelism()} CPUs; ${configs.length} configuration(s)`,
 );
+
+if (args.has("serve")) {
+  // For profiling by hand: keep the emulators up with the 50 repositories and print the environment of
+  // a sync run; organizations o1…o100 exist on the GitHub side, one per fresh "first" run.
+  for (let i = 1; i <= 100; i++) gh.addNamespace(`o${i}`);
+  console.log(
+    `export GITLAB_URL=${gl.url} GITLAB_TOKEN=${TOKEN_SRC} GITLAB_GROUP=backend ` +
+      `GITHUB_URL=${gh.url} GITHUB_TOKEN=${TOKEN_DST} GITHUB_ORG=o1`,
+  );
+  console.error("bench: serving until interrupted (Ctrl-C)");
+  await new Promise(() => {});
+}
 
 const basic = (t: string) => Buffer.from(`x:${t}`).toString("base64");
 async function loop(org: string): Promise<Run> {

@@ -6,6 +6,7 @@
  * watch the signal can still be stopped.
  */
 import { InterruptedError } from "../errors.ts";
+import { killAllTools } from "../deps/_run.ts";
 import { killAllGit } from "../git/git.ts";
 
 /** A scope for one command run. */
@@ -48,6 +49,7 @@ export function interruptScope(): InterruptScope {
       interrupted = new InterruptedError(sig);
       controller.abort(interrupted);
       killAllGit(); // also the ones started without the signal
+      killAllTools(); // pip, npm, python3: they do not watch the signal, and wait out their own timeouts
     };
     handlers.set(sig, handler);
     process.on(sig, handler);

@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { killTree } from "../git/git.ts";
 import { redactor } from "../log/redact.ts";
 import { type ModuleLogger, nullLogger } from "../log/logger.ts";
 
@@ -36,9 +37,22 @@ export class ToolMissing extends Error {
 
 const MAX_KEPT = 400;
 
+/** Tool processes still running, so that an interrupt stops them with the command. */
+const live = new Set<ChildProcess>();
+
+/**
+ * Kills the process group of every pip, npm or python3 still running (SIGINT/SIGTERM handling: one
+ * signal stops the command, not after the tool's own network timeouts). Returns how many.
+ */
+export function killAllTools(signal: NodeJS.Signals = "SIGKILL"): number {
+  const n = live.size;
+  for (const child of live) killTree(child, signal);
+  return n;
+}
+
 /**
  * Runs an ecosystem tool (pip, npm, python3) with arguments as an array and a fully specified
- * environment, keeping a bounded, redacted selection of its output lines. Never throws for a
+ * environment, in its own process group ({@link killAllTools} stops it on an interrupt), keeping a bounded, redacted selection of its output lines. Never throws for a
  * non-zero exit (callers classify the output); rejects with {@link ToolMissing} when the program
  * does not exist. Secrets belong in `env`, never in `args`.
  */
@@ -47,11 +61,16 @@ export function runTool(cmd: string, args: string[], options: RunToolOptions): P
   log.debug(`${cmd} ${redactor.redact(args.join(" "))}`, { cwd: options.cwd });
   const tail = options.tail ?? 40;
   return new Promise((resolve, reject) => {
+    // Its own process group, so that an interrupt kills the tool with everything it started.
     const child = spawn(cmd, args, {
       cwd: options.cwd,
       env: options.env,
+      detached: true,
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    live.add(child);
+    child.once("close", () => live.delete(child));
+    child.once("error", () => live.delete(child));
     if (options.input !== undefined) {
       child.stdin?.on("error", () => {}); // the child may exit without reading; its exit code tells
       child.stdin?.end(options.input);

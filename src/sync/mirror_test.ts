@@ -1,44 +1,35 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MirrorCache, readPackedRefsOnly } from "./mirror.ts";
 import { parseForEachRef } from "./refs.ts";
-
-function git(cwd: string, args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "T",
-      GIT_AUTHOR_EMAIL: "t@x",
-      GIT_COMMITTER_NAME: "T",
-      GIT_COMMITTER_EMAIL: "t@x",
-    },
-  }).trim();
-}
+import { gitIn } from "../../tests/support/forge_repos.ts";
 
 /** A source with branches, a lightweight tag, an annotated tag, a tag of a tag and a non-synced ref. */
 function source(root: string): string {
   const src = join(root, "src.git");
-  git(root, ["init", "-q", "--bare", src]);
-  const tree = git(src, ["mktree"]);
-  const a = git(src, ["commit-tree", tree, "-m", "a"]);
-  const b = git(src, ["commit-tree", tree, "-p", a, "-m", "b"]);
-  git(src, ["update-ref", "refs/heads/main", b]);
-  git(src, ["update-ref", "refs/heads/feature/ünïcødé", a]);
-  git(src, ["update-ref", "refs/tags/light", a]);
-  git(src, ["tag", "-a", "-m", "annotated", "v1", b]);
-  git(src, ["-c", "advice.nestedTag=false", "tag", "-a", "-m", "tag of a tag", "v1-signed-off", "v1"]);
-  git(src, ["update-ref", "refs/merge-requests/1/head", a]);
+  gitIn(root, ["init", "-q", "--bare", src]);
+  const tree = gitIn(src, ["mktree"]);
+  const a = gitIn(src, ["commit-tree", tree, "-m", "a"]);
+  const b = gitIn(src, ["commit-tree", tree, "-p", a, "-m", "b"]);
+  gitIn(src, ["update-ref", "refs/heads/main", b]);
+  gitIn(src, ["update-ref", "refs/heads/feature/ünïcødé", a]);
+  gitIn(src, ["update-ref", "refs/tags/light", a]);
+  gitIn(src, ["tag", "-a", "-m", "annotated", "v1", b]);
+  gitIn(src, ["-c", "advice.nestedTag=false", "tag", "-a", "-m", "tag of a tag", "v1-signed-off", "v1"]);
+  gitIn(src, ["update-ref", "refs/merge-requests/1/head", a]);
   return src;
 }
 
 const forEachRef = (dir: string) =>
   parseForEachRef(
-    git(dir, ["for-each-ref", "--format=%(objectname) %(*objectname) %(refname)", "refs/heads", "refs/tags"]),
+    gitIn(dir, [
+      "for-each-ref",
+      "--format=%(objectname) %(*objectname) %(refname)",
+      "refs/heads",
+      "refs/tags",
+    ]),
   );
 
 Deno.test("a fresh mirror's refs are read from packed-refs, equal to git's (tags peeled all the way)", async () => {
@@ -53,7 +44,7 @@ Deno.test("a fresh mirror's refs are read from packed-refs, equal to git's (tags
     assert.deepEqual([...packed.keys()].sort(), [...viaGit.keys()].sort());
     for (const [ref, tip] of viaGit) assert.equal(packed.get(ref)!.sha, tip.sha, ref);
     // %(*objectname) peels one level; packed-refs (like ls-remote's ^{}) peels to the commit.
-    const commitOf = (ref: string) => git(dir, ["rev-parse", `${ref}^{commit}`]);
+    const commitOf = (ref: string) => gitIn(dir, ["rev-parse", `${ref}^{commit}`]);
     for (const ref of packed.keys()) assert.equal(packed.get(ref)!.commit, commitOf(ref), ref);
     assert.ok(!packed.has("refs/merge-requests/1/head"));
     assert.deepEqual(await cache.refs(dir), packed);
@@ -73,13 +64,13 @@ Deno.test("readPackedRefsOnly() gives up whenever packed-refs might not hold eve
     const original = readFileSync(packedRefs, "utf8");
 
     // A loose ref written by a later fetch: git is asked, and sees it.
-    const tree = git(src, ["mktree"]);
-    const c = git(src, ["commit-tree", tree, "-m", "c"]);
-    git(src, ["update-ref", "refs/heads/new", c]);
+    const tree = gitIn(src, ["mktree"]);
+    const c = gitIn(src, ["commit-tree", tree, "-m", "c"]);
+    gitIn(src, ["update-ref", "refs/heads/new", c]);
     await cache.update(dir, `file://${src}`);
     assert.equal(readPackedRefsOnly(dir), undefined);
     assert.equal((await cache.refs(dir)).get("refs/heads/new")?.sha, c);
-    git(dir, ["pack-refs", "--all"]);
+    gitIn(dir, ["pack-refs", "--all"]);
     assert.equal(readPackedRefsOnly(dir)?.get("refs/heads/new")?.sha, c, "packed again: read again");
 
     // A loose tag in a nested directory.

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { seedHistory } from "./support/forge_repos.ts";
 import type { ForgeLogEntry } from "./support/forge.ts";
 import { startSyncFixture } from "./support/sync_fixture.ts";
+import { CANARY, tempDir } from "./support/binary.ts";
 
 /** Most requests of `entries` in flight at one time (each from arrival to its last byte sent). */
 function peakOverlap(entries: ForgeLogEntry[]): number {
@@ -86,5 +87,48 @@ Deno.test("sync: max_parallel 1 clones and pushes one repository at a time but c
     assert.equal(f.gl.log.slice(before).filter((e) => e.op === "fetch").length, 0, "nothing was fetched");
   } finally {
     await f.close();
+  }
+});
+
+Deno.test("sync: a refused write stops the run for the repositories still waiting for git, one-way and bidirectional", async () => {
+  for (const mode of ["one-way", "bidirectional"] as const) {
+    const f = await startSyncFixture();
+    try {
+      // The target token may read but not write: every push (and REST create) is refused with 403.
+      f.gh.options.tokens.splice(0, f.gh.options.tokens.length, "someone-else-tok");
+      f.gh.options.readOnlyTokens = [CANARY];
+      const names = ["a", "b", "c", "d", "e", "f"];
+      for (const n of names) {
+        seedHistory(f.gl.addRepo(`backend/${n}`).dir, { commits: 1 });
+        f.gh.addRepo(`myorg/${n}`); // exists, empty: the repository needs a push
+      }
+      const base = f.config({
+        concurrency: {
+          max_parallel: 1,
+          timeout_per_repo_seconds: 30,
+          max_retries: 0,
+          retry_backoff_seconds: 0.05,
+        },
+      });
+      const config = mode === "one-way" ? base : {
+        ...base,
+        sync: {
+          mode: "bidirectional" as const,
+          conflict_resolution: "fail" as const,
+          propagate_deletes: false,
+          prune: false,
+          state_dir: tempDir("rc-gate-bidi-"),
+        },
+      };
+      const r = await f.run({ config });
+      assert.ok(r.authError ?? r.error, `${mode}: ${r.out}`);
+      const refused = f.gh.log.filter((e) => e.status === 403);
+      assert.equal(refused.length, 1, `${mode}: one refused write, then the run stopped`);
+      // Checked at once (four lanes), but only the one holding the git place got as far as writing.
+      assert.equal(r.result.repositories.length, 1, `${mode}: ${r.out}`);
+      assert.equal(r.result.not_started.length, names.length - 1, mode);
+    } finally {
+      await f.close();
+    }
   }
 });

@@ -255,19 +255,31 @@ async function syncOne(
           gitGate: { gate: ctx.gitGate, timeoutMs: settings.timeoutMs },
         };
         if (!settings.bidirectional) return fan.run(() => syncRepositoryOnce(job, once));
-        // Bidirectional attempts hold a place from the start, their clock starting with it.
-        return ctx.gitGate.run(() =>
-          syncBidirectionalOnce(job, {
-            ...once,
-            deadline: Date.now() + settings.timeoutMs,
-            bidi: settings.bidirectional!,
-            sides: {
-              source: forgeName(settings.sources[0].type),
-              target: forgeName(settings.targets[0].type),
-            },
-            events: ctx.bidiLog,
-            sessionId: ctx.sessionId,
-          }), ctx.signal);
+        // Bidirectional attempts hold a place from the start, their clock starting with it; a rejected
+        // token closes the gate before the place is given back, as in syncRepositoryOnce.
+        return ctx.gitGate.run(async () => {
+          const closeOnRefusal = (e: unknown) => {
+            if (e instanceof AuthError) ctx.gitGate.close(e);
+          };
+          try {
+            const r = await syncBidirectionalOnce(job, {
+              ...once,
+              deadline: Date.now() + settings.timeoutMs,
+              bidi: settings.bidirectional!,
+              sides: {
+                source: forgeName(settings.sources[0].type),
+                target: forgeName(settings.targets[0].type),
+              },
+              events: ctx.bidiLog,
+              sessionId: ctx.sessionId,
+            });
+            for (const f of r.failures ?? []) closeOnRefusal(f.error);
+            return r;
+          } catch (e) {
+            closeOnRefusal(e);
+            throw e;
+          }
+        }, ctx.signal);
       },
       {
         signal: ctx.signal,

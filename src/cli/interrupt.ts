@@ -1,13 +1,13 @@
 /**
  * SIGINT/SIGTERM handling for long commands. The first signal aborts an AbortController whose signal the
- * command passes down (git children are killed as process groups, writers stop, staging is removed by
- * the operations' own cleanup); the command then ends with {@link InterruptedError} (exit 130 or 143).
+ * command passes down (every child from `spawnDetached` — git, pip, npm — is killed with its process
+ * group, writers stop, staging is removed by the operations' own cleanup); the command then ends with
+ * {@link InterruptedError} (exit 130 or 143).
  * A second signal restores the default disposition and re-raises it, so an operation that does not
  * watch the signal can still be stopped.
  */
 import { InterruptedError } from "../errors.ts";
-import { killAllTools } from "../deps/_run.ts";
-import { killAllGit } from "../git/git.ts";
+import { killAllChildren } from "../children.ts";
 
 /** A scope for one command run. */
 export interface InterruptScope {
@@ -48,8 +48,7 @@ export function interruptScope(): InterruptScope {
       }
       interrupted = new InterruptedError(sig);
       controller.abort(interrupted);
-      killAllGit(); // also the ones started without the signal
-      killAllTools(); // pip, npm, python3: they do not watch the signal, and wait out their own timeouts
+      killAllChildren(); // git, pip, npm: also the ones started without the signal
     };
     handlers.set(sig, handler);
     process.on(sig, handler);

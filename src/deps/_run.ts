@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { killTree } from "../git/git.ts";
+import { spawnDetached } from "../children.ts";
 import { redactor } from "../log/redact.ts";
 import { type ModuleLogger, nullLogger } from "../log/logger.ts";
 
@@ -37,22 +36,10 @@ export class ToolMissing extends Error {
 
 const MAX_KEPT = 400;
 
-/** Tool processes still running, so that an interrupt stops them with the command. */
-const live = new Set<ChildProcess>();
-
-/**
- * Kills the process group of every pip, npm or python3 still running (SIGINT/SIGTERM handling: one
- * signal stops the command, not after the tool's own network timeouts). Returns how many.
- */
-export function killAllTools(signal: NodeJS.Signals = "SIGKILL"): number {
-  const n = live.size;
-  for (const child of live) killTree(child, signal);
-  return n;
-}
-
 /**
  * Runs an ecosystem tool (pip, npm, python3) with arguments as an array and a fully specified
- * environment, in its own process group ({@link killAllTools} stops it on an interrupt), keeping a bounded, redacted selection of its output lines. Never throws for a
+ * environment, in its own process group (an interrupt kills it: `killAllChildren`), keeping a bounded,
+ * redacted selection of its output lines. Never throws for a
  * non-zero exit (callers classify the output); rejects with {@link ToolMissing} when the program
  * does not exist. Secrets belong in `env`, never in `args`.
  */
@@ -61,16 +48,11 @@ export function runTool(cmd: string, args: string[], options: RunToolOptions): P
   log.debug(`${cmd} ${redactor.redact(args.join(" "))}`, { cwd: options.cwd });
   const tail = options.tail ?? 40;
   return new Promise((resolve, reject) => {
-    // Its own process group, so that an interrupt kills the tool with everything it started.
-    const child = spawn(cmd, args, {
+    const child = spawnDetached(cmd, args, {
       cwd: options.cwd,
       env: options.env,
-      detached: true,
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
-    live.add(child);
-    child.once("close", () => live.delete(child));
-    child.once("error", () => live.delete(child));
     if (options.input !== undefined) {
       child.stdin?.on("error", () => {}); // the child may exit without reading; its exit code tells
       child.stdin?.end(options.input);

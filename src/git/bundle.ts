@@ -2,7 +2,8 @@ import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from "node:fs
 import { RepoClonerError } from "../errors.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 import { redactor } from "../log/redact.ts";
-import { classifyGitFailure, killTree, spawnGit } from "./git.ts";
+import { killTree } from "../children.ts";
+import { classifyGitFailure, spawnGit } from "./git.ts";
 import { parseRefLines } from "./refs.ts";
 
 /** What {@link createBundle} wrote. */

@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { killTree, spawnDetached } from "../children.ts";
 import { AuthError, RepoClonerError, TransientError, VerificationError } from "../errors.ts";
 import { type ModuleLogger, nullLogger } from "../log/logger.ts";
 import { redactor } from "../log/redact.ts";
@@ -134,15 +135,11 @@ export function gitEnv(options: GitOptions = {}): Record<string, string> {
  */
 export function spawnGit(args: string[], options: GitOptions = {}): ChildProcess {
   (options.logger ?? nullLogger()).debug(`git ${redactor.redact(args.join(" "))}`, { cwd: options.cwd });
-  const child = spawn("git", args, {
+  const child = spawnDetached("git", args, {
     cwd: options.cwd,
     env: gitEnv(options),
-    detached: true,
     stdio: [options.input === undefined ? "ignore" : "pipe", options.stdoutFd ?? "pipe", "pipe"],
   });
-  live.add(child);
-  child.once("close", () => live.delete(child));
-  child.once("error", () => live.delete(child));
   // A signal that fired before this spawn never fires again: kill at once, or on abort.
   const signal = options.signal;
   if (signal?.aborted) killTree(child);
@@ -152,33 +149,6 @@ export function spawnGit(args: string[], options: GitOptions = {}): ChildProcess
     child.once("close", () => signal.removeEventListener("abort", onAbort));
   }
   return child;
-}
-
-/** git children still running, so an interrupt can stop every one of them. */
-const live = new Set<ChildProcess>();
-
-/**
- * Kills the process group of every git child still running (SIGINT/SIGTERM handling: operations that
- * were not handed the abort signal must not keep a git running after we leave). Returns how many.
- */
-export function killAllGit(signal: NodeJS.Signals = "SIGKILL"): number {
-  const n = live.size;
-  for (const child of live) killTree(child, signal);
-  return n;
-}
-
-/** Kills a detached child's whole process group. */
-export function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL"): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /**

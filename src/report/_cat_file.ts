@@ -1,5 +1,6 @@
 /** `git cat-file --batch` as a stream of objects (trees and other small objects: each is held whole). */
-import { GitError, killTree, spawnGit } from "../git/git.ts";
+import { killTree } from "../children.ts";
+import { GitError, spawnGit } from "../git/git.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 
 /** One object as `git cat-file --batch` printed it. */

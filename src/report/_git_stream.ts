@@ -1,6 +1,7 @@
 /** Streaming helpers over `spawnGit` for the review collector: outputs can be as long as the history. */
 import type { ChildProcess } from "node:child_process";
-import { GitError, killTree, spawnGit } from "../git/git.ts";
+import { killTree } from "../children.ts";
+import { GitError, spawnGit } from "../git/git.ts";
 import type { ModuleLogger } from "../log/logger.ts";
 
 /** Options of {@link gitRecords}. */

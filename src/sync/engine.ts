@@ -257,12 +257,9 @@ async function syncOne(
         if (!settings.bidirectional) return fan.run(() => syncRepositoryOnce(job, once));
         // Bidirectional attempts hold a place from the start, their clock starting with it; a rejected
         // token closes the gate before the place is given back, as in syncRepositoryOnce.
-        return ctx.gitGate.run(async () => {
-          const closeOnRefusal = (e: unknown) => {
-            if (e instanceof AuthError) ctx.gitGate.close(e);
-          };
-          try {
-            const r = await syncBidirectionalOnce(job, {
+        return ctx.gitGate.run(
+          () =>
+            syncBidirectionalOnce(job, {
               ...once,
               deadline: Date.now() + settings.timeoutMs,
               bidi: settings.bidirectional!,
@@ -272,14 +269,13 @@ async function syncOne(
               },
               events: ctx.bidiLog,
               sessionId: ctx.sessionId,
-            });
-            for (const f of r.failures ?? []) closeOnRefusal(f.error);
-            return r;
-          } catch (e) {
-            closeOnRefusal(e);
-            throw e;
-          }
-        }, ctx.signal);
+            }),
+          ctx.signal,
+          ({ value, error }) =>
+            error instanceof AuthError
+              ? error
+              : value?.failures?.find((f) => f.error instanceof AuthError)?.error,
+        );
       },
       {
         signal: ctx.signal,

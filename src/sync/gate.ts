@@ -32,13 +32,25 @@ export class Gate {
   /**
    * Runs `fn` holding one place; waits for one first when all are taken. An abort while waiting
    * rejects with the signal's reason without taking a place; the place is given back however `fn` ends.
+   * `closeWhen`, asked as `fn` ends (with its value or its error), returns a reason to {@link close}
+   * the gate — before the place is given back, so no waiter gets in — or `undefined`.
    * @throws GateClosed once {@link close} was called.
    */
-  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  async run<T>(
+    fn: () => Promise<T>,
+    signal?: AbortSignal,
+    closeWhen?: (end: { value?: T; error?: unknown }) => unknown,
+  ): Promise<T> {
     await this.#acquire(signal);
+    const end: { value?: T; error?: unknown } = {};
     try {
-      return await fn();
+      return end.value = await fn();
+    } catch (error) {
+      end.error = error;
+      throw error;
     } finally {
+      const reason = closeWhen?.(end);
+      if (reason !== undefined) this.close(reason);
       this.#release();
     }
   }

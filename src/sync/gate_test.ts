@@ -87,3 +87,29 @@ Deno.test("a closed Gate refuses its waiters and every later run; holders finish
   assert.equal(started, false);
   assert.equal(gate.held, 0);
 });
+
+Deno.test("Gate.run's closeWhen closes the gate before the place is given back, from the value or the error", async () => {
+  for (const outcome of ["value", "error"] as const) {
+    const gate = new Gate(1);
+    const hold = deferred();
+    let started = false;
+    const holder = gate.run(
+      async () => {
+        await hold.promise;
+        if (outcome === "error") throw new Error("refused");
+        return "refused";
+      },
+      undefined,
+      ({ value, error }) => value ?? (error as Error | undefined)?.message,
+    );
+    const waiter = gate.run(() => {
+      started = true;
+      return Promise.resolve();
+    });
+    hold.resolve();
+    await (outcome === "error" ? assert.rejects(holder, /refused/) : holder);
+    await assert.rejects(waiter, (e) => e instanceof GateClosed && /refused/.test(e.message));
+    assert.equal(started, false, outcome);
+    assert.equal(gate.held, 0);
+  }
+});

@@ -126,19 +126,18 @@ export async function syncRepositoryOnce(job: RepoJob, ctx: RepoSyncContext): Pr
   const gated = <T>(fn: () => Promise<T>): Promise<T> => {
     if (!ctx.gitGate || holding) return fn();
     const { gate, timeoutMs } = ctx.gitGate;
-    return gate.run(async () => {
-      holding = true;
-      deadline = Math.max(deadline, Date.now() + timeoutMs);
-      try {
-        return await fn();
-      } catch (e) {
-        if (e instanceof AuthError) gate.close(e);
-        throw e;
-      } finally {
-        const refused = failures.find((f) => f.error instanceof AuthError && pushLabels.has(f.target));
-        if (refused) gate.close(refused.error);
-      }
-    }, ctx.signal);
+    return gate.run(
+      () => {
+        holding = true;
+        deadline = Math.max(deadline, Date.now() + timeoutMs);
+        return fn();
+      },
+      ctx.signal,
+      ({ error }) =>
+        error instanceof AuthError
+          ? error
+          : failures.find((f) => f.error instanceof AuthError && pushLabels.has(f.target))?.error,
+    );
   };
   const pull = async () => {
     await ctx.cache.update(dir, job.source.cloneUrl, gitOpts(job.sourceAuth)).catch((e) => {
